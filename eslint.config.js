@@ -4,7 +4,13 @@ import boundaries from './scripts/eslint/package-boundaries.js';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.stella/**', 'bench/results/**', '**/testdata/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.stella/**',
+      'bench/results/**',
+      '**/testdata/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

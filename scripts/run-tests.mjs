@@ -33,7 +33,8 @@ const selected = files
   .sort();
 
 const missing = [];
-if (!process.env.STELLA_TEST_DATABASE_URL) missing.push('PostgreSQL (set STELLA_TEST_DATABASE_URL)');
+if (!process.env.STELLA_TEST_DATABASE_URL)
+  missing.push('PostgreSQL (set STELLA_TEST_DATABASE_URL)');
 if (!process.env.STELLA_TEST_VALKEY_URL) missing.push('Valkey/Redis (set STELLA_TEST_VALKEY_URL)');
 if (missing.length > 0) {
   console.log(`notice: real-server suites not run: ${missing.join(', ')}; embedded backends only`);

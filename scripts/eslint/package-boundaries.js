@@ -21,7 +21,8 @@ const rule = {
     messages: {
       notAllowed: "package '{{from}}' may not import '@stella/{{to}}' (allowed: {{allowed}})",
       deep: "import '@stella/{{to}}' through its public entry, not '{{spec}}'",
-      escape: "relative import '{{spec}}' leaves package '{{from}}'; import '@stella/<name>' instead",
+      escape:
+        "relative import '{{spec}}' leaves package '{{from}}'; import '@stella/<name>' instead",
     },
     schema: [],
   },

@@ -37,3 +37,41 @@ export type {
   AuditEvent,
   AuditSink,
 } from './ports.ts';
+export { canonicalize, canonicalizeToString, isWellFormedUtf16 } from './canonical-json.ts';
+export { parseJsonStrict } from './json-strict.ts';
+export type { ParseJsonStrictOptions, JsonValue } from './json-strict.ts';
+export { AUDIT_GENESIS, auditChainHash, verifyAuditChain } from './audit-chain.ts';
+export type { AuditChainRecord, AuditChainFailure, AuditChainVerdict } from './audit-chain.ts';
+export { s, validateSchema, formatPath, formatSchemaIssue, SECRET_REF_PATTERN } from './schema.ts';
+export type {
+  AnySchema,
+  ArrayOptions,
+  ArraySchema,
+  BooleanSchema,
+  Infer,
+  NumberOptions,
+  NumberSchema,
+  ObjectOutput,
+  ObjectSchema,
+  OptionalSchema,
+  PathSegment,
+  RecordSchema,
+  Schema,
+  SchemaIssue,
+  SchemaKind,
+  SchemaResult,
+  SecretRefSchema,
+  SecretRefText,
+  Shape,
+  StringOptions,
+  StringSchema,
+} from './schema.ts';
+export { deepFreeze } from './deep-freeze.ts';
+export type { DeepReadonly } from './deep-freeze.ts';
+export {
+  isValidCorrelationId,
+  parseTraceparent,
+  formatTraceparent,
+  createTraceparent,
+} from './correlation.ts';
+export type { Traceparent } from './correlation.ts';

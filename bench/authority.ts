@@ -1,0 +1,367 @@
+/**
+ * Authority bench (issue 3 "Done when"): `POST /token` client_credentials + private_key_jwt +
+ * DPoP, tokens/s and p50/p99 at concurrency 1 and 32, against
+ *   1. our Authority on the EMBEDDED store (PGlite on disk) with the hash-chained SQL audit sink
+ *      persisting every issuance (group commit), in-memory KV for replay caches and limits;
+ *   2. the raw crypto the request needs (verify assertion + verify proof + sign token), measured
+ *      in the same run without HTTP — the ceiling;
+ *   3. panva's `oidc-provider` 8 (devDependency, bench only) configured for client_credentials +
+ *      private_key_jwt + DPoP + JWT access tokens — the peer.
+ * Every request carries a FRESH assertion and a FRESH DPoP proof (unique `jti`s). They are
+ * SIGNED AHEAD in a pool, outside the timed section (request i uses pair i), so the figures are
+ * the server's work, not the load generator's. Plain HTTP on loopback for both servers.
+ */
+import { generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Pool } from 'undici';
+import { createIdGenerator, systemClock } from '@stella/core';
+import type { Logger } from '@stella/core';
+import { createMemoryKv, createPgliteDatabase, createSqlAuditSink } from '@stella/storage';
+import { authorityMigrations, createAuthorityService } from '@stella/authority';
+import { emit, log } from './lib/emit.ts';
+import { emitSkipped } from './lib/compare.ts';
+import { benchDurationMs, measureOps, round3 } from './lib/measure.ts';
+import type { MeasureResult } from './lib/measure.ts';
+
+const BENCH = 'authority';
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+function es256(key: KeyObject, header: object, payload: object): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
+
+function verifyEs256(jws: string, key: KeyObject): boolean {
+  const dot = jws.lastIndexOf('.');
+  return verify(
+    'sha256',
+    Buffer.from(jws.slice(0, dot)),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(jws.slice(dot + 1), 'base64url'),
+  );
+}
+
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+const clientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const dpopKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const clientJwk = {
+  ...clientKey.publicKey.export({ format: 'jwk' }),
+  kid: 'bench-1',
+  alg: 'ES256',
+};
+const dpopJwk = dpopKey.publicKey.export({ format: 'jwk' });
+
+/** One fresh (assertion, proof) pair per request, signed before the timed loop. */
+function signPool(issuer: string, clientId: string, size: number) {
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: size }, () => ({
+    assertion: es256(
+      clientKey.privateKey,
+      { alg: 'ES256', kid: 'bench-1', typ: 'JWT' },
+      { iss: clientId, sub: clientId, aud: issuer, jti: randomUUID(), iat: now, exp: now + 240 },
+    ),
+    proof: es256(
+      dpopKey.privateKey,
+      { alg: 'ES256', typ: 'dpop+jwt', jwk: dpopJwk },
+      { jti: randomUUID(), htm: 'POST', htu: `${issuer}/token`, iat: now },
+    ),
+  }));
+}
+
+type Pair = ReturnType<typeof signPool>[number];
+
+function tokenOp(pool: Pool, pairs: Pair[], params: Record<string, string>) {
+  return async (i: number) => {
+    const pair = pairs[i];
+    if (pair === undefined) throw new Error('pool exhausted');
+    const res = await pool.request({
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: pair.proof },
+      body: new URLSearchParams({
+        ...params,
+        grant_type: 'client_credentials',
+        client_assertion_type: ASSERTION_TYPE,
+        client_assertion: pair.assertion,
+      }).toString(),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
+  };
+}
+
+function fields(r: MeasureResult) {
+  return {
+    p50_ms: r.p50Ms,
+    p99_ms: r.p99Ms,
+    ops: r.ops,
+    errors: r.errors,
+    duration_ms: r.durationMs,
+  };
+}
+
+/** Pool size: generous for the duration at up to ~8k tokens/s, plus warm-up. */
+const poolSize = () => Math.ceil((benchDurationMs() + 400) * 8);
+
+async function measureServer(
+  name: string,
+  origin: string,
+  issuer: string,
+  clientId: string,
+  params: Record<string, string>,
+): Promise<Map<number, MeasureResult>> {
+  const results = new Map<number, MeasureResult>();
+  for (const concurrency of [1, 32]) {
+    const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+    log(
+      `${BENCH}: signing ${poolSize()} assertion+proof pairs ahead for ${name} c${concurrency} …`,
+    );
+    const pairs = signPool(issuer, clientId, poolSize());
+    // Probe once so a misconfiguration fails loudly instead of as a row of errors.
+    await tokenOp(pool, pairs, params)(pairs.length - 1);
+    log(`${BENCH}: ${name} at concurrency ${concurrency} …`);
+    const r = await measureOps(tokenOp(pool, pairs, params), {
+      durationMs: benchDurationMs(),
+      concurrency,
+    });
+    await pool.close();
+    results.set(concurrency, r);
+  }
+  return results;
+}
+
+async function startAuthority() {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'authority-bench-'));
+  const db = createPgliteDatabase({ dataDir: path.join(dataDir, 'pg') });
+  await db.migrate(authorityMigrations);
+  const limit = { limit: 1_000_000, windowMs: 60_000 };
+  const service = await createAuthorityService({
+    config: {
+      issuer,
+      tokenClientLimit: limit,
+      tokenAddressLimit: limit,
+      requireNonceAudiences: [],
+    },
+    db,
+    kv: createMemoryKv({ clock: systemClock, maxEntries: 1_000_000 }),
+    audit: createSqlAuditSink({ db, clock: systemClock }),
+    logger: silent,
+    clock: systemClock,
+    ids: createIdGenerator(systemClock),
+    signingKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    signingKeyRef: 'env:BENCH_AUTHORITY_KEY',
+    nonceSecret: new Uint8Array(32).fill(7),
+  });
+  await service.admin.addTenant('bench');
+  await service.admin.addClient({
+    id: 'bench-client',
+    tenants: ['bench'],
+    allowedScopes: ['evidence:read'],
+    allowedAudiences: ['gateway'],
+    authMethod: 'private_key_jwt',
+    jwks: { keys: [clientJwk] },
+  });
+  await service.app.listen({ host: '127.0.0.1', port });
+  return {
+    issuer,
+    async close() {
+      await service.close();
+      await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface ProviderLike {
+  listen(port: number, host: string): { close(cb: () => void): void };
+}
+
+async function startPeer() {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const mod = (await import('oidc-provider' as string)) as {
+    default: new (issuer: string, config: Record<string, unknown>) => ProviderLike;
+  };
+  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  });
+  const provider = new mod.default(issuer, {
+    clients: [
+      {
+        client_id: 'bench-client',
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        id_token_signed_response_alg: 'ES256',
+        jwks: { keys: [clientJwk] },
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'evidence:read',
+      },
+    ],
+    jwks: { keys: [{ ...signing, kid: 'peer-1', alg: 'ES256', use: 'sig' }] },
+    cookies: { keys: ['bench-cookie-key-not-a-secret'] },
+    scopes: ['evidence:read'],
+    enabledJWA: { clientAuthSigningAlgValues: ['ES256'], dPoPSigningAlgValues: ['ES256'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      dPoP: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => 'urn:stella:gateway',
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: 'evidence:read',
+          audience: 'gateway',
+          accessTokenTTL: 120,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        }),
+      },
+    },
+  });
+  const server = provider.listen(port, '127.0.0.1');
+  return {
+    issuer,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function rawCryptoOp(): (i: number) => Promise<void> {
+  const issuer = 'http://127.0.0.1:1';
+  const pairs = signPool(issuer, 'bench-client', 4096);
+  const tokenKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  return async (i) => {
+    const pair = pairs[i % pairs.length]!;
+    // Keys already imported (the Authority caches client and DPoP keys by thumbprint too).
+    if (!verifyEs256(pair.assertion, clientKey.publicKey)) throw new Error('assertion');
+    if (!verifyEs256(pair.proof, dpopKey.publicKey)) throw new Error('proof');
+    const now = Math.floor(Date.now() / 1000);
+    es256(
+      tokenKey,
+      { alg: 'ES256', typ: 'at+jwt', kid: 'k' },
+      {
+        iss: issuer,
+        sub: 'bench-client',
+        aud: 'gateway',
+        iat: now,
+        exp: now + 120,
+        jti: randomUUID(),
+      },
+    );
+  };
+}
+
+async function main() {
+  const started = performance.now();
+  log(
+    `${BENCH}: assertions and DPoP proofs are pre-signed OUTSIDE the timed section (one fresh pair per request)`,
+  );
+  const raw = await measureOps(rawCryptoOp(), { durationMs: benchDurationMs(), concurrency: 1 });
+  emit({
+    bench: BENCH,
+    metric: 'raw_crypto_verify_assertion_verify_proof_sign_token',
+    value: raw.opsPerSec,
+    unit: 'ops/s',
+    concurrency: 1,
+    ...fields(raw),
+  });
+
+  const authority = await startAuthority();
+  let ours: Map<number, MeasureResult>;
+  try {
+    ours = await measureServer(
+      'stella authority',
+      authority.issuer,
+      authority.issuer,
+      'bench-client',
+      {
+        audience: 'gateway',
+        scope: 'evidence:read',
+      },
+    );
+  } finally {
+    await authority.close();
+  }
+
+  let peer: Map<number, MeasureResult> | undefined;
+  try {
+    const provider = await startPeer();
+    try {
+      peer = await measureServer(
+        'oidc-provider 8',
+        provider.issuer,
+        provider.issuer,
+        'bench-client',
+        {
+          scope: 'evidence:read',
+          resource: 'urn:stella:gateway',
+        },
+      );
+    } finally {
+      await provider.close();
+    }
+  } catch (error) {
+    emitSkipped(
+      BENCH,
+      'peer_oidc_provider_tokens_per_sec',
+      'tokens/s',
+      `peer failed: ${(error as Error).message.slice(0, 200)}`,
+    );
+  }
+
+  for (const concurrency of [1, 32]) {
+    const r = ours.get(concurrency)!;
+    const p = peer?.get(concurrency);
+    if (p !== undefined) {
+      emit({
+        bench: BENCH,
+        metric: 'peer_oidc_provider_tokens_per_sec',
+        value: p.opsPerSec,
+        unit: 'tokens/s',
+        concurrency,
+        ...fields(p),
+      });
+    }
+    emit({
+      bench: BENCH,
+      metric: 'tokens_per_sec',
+      value: r.opsPerSec,
+      unit: 'tokens/s',
+      concurrency,
+      store: 'pglite+sql-audit',
+      pre_signed_requests: true,
+      ratio_to_raw_crypto: raw.opsPerSec > 0 ? round3(r.opsPerSec / raw.opsPerSec) : null,
+      ratio_to_peer: p !== undefined && p.opsPerSec > 0 ? round3(r.opsPerSec / p.opsPerSec) : null,
+      ...fields(r),
+    });
+  }
+  log(`${BENCH}: done in ${Math.round((performance.now() - started) / 1000)} s`);
+}
+
+await main();

@@ -1,0 +1,298 @@
+/**
+ * Signer bench (issue 5 "Done when"): signatures/s and p50/p99 at concurrency 32 for 1 KiB and
+ * 1 MiB inline artifacts, attest off and on, calling the signer directly as the gateway would
+ * (behind-the-gateway mode over mTLS: gateway client certificate, `X-StellaOps-Identity`, an
+ * mTLS-bound access token forwarded in `Client-Cert`). In the same run it measures the raw
+ * per-request crypto budget — access-token verify + identity-envelope verify + SHA-256 of the
+ * artifact + Ed25519 sign of the PAE — and reports the 1 KiB attest-off rate as a ratio of it
+ * (target ≥ 0.4).
+ *
+ * "Attest on" appends to an in-process fake attestor over mTLS that verifies every envelope and
+ * the signer's token, so it includes one more TLS hop and two more signature checks per request.
+ * Audit goes to a no-op sink: the bench isolates the signer's own work from the SQL audit sink.
+ * The load generator (an undici Pool with 32 mTLS connections, closed loop) runs in a worker
+ * thread, as the gateway is its own process: its TLS and HTTP work does not share the signer's
+ * event loop.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+import {
+  createAccessTokenVerifier,
+  createStaticJwks,
+  verifyIdentityEnvelope,
+  x5tS256,
+} from '@stella/auth';
+import { createIdGenerator, systemClock } from '@stella/core';
+import type { AuditSink, Logger } from '@stella/core';
+import { createSigningKey, createVerificationKey, generateSigningKey, pae } from '@stella/crypto';
+import { createMemoryKv } from '@stella/storage';
+import {
+  createHttpAttestorClient,
+  createHttpEvidenceReader,
+  createOciManifestFetcher,
+  buildStatementPayload,
+  createSignerService,
+  staticKeySource,
+  validateSignRequest,
+} from '@stella/signer';
+import { startFakeAttestor } from '../packages/signer/test/helpers/fake-attestor.ts';
+import { createTestPlatform, ISSUER } from '../packages/signer/test/helpers/platform.ts';
+import { emit, log } from './lib/emit.ts';
+import { benchDurationMs, measureOps, round3 } from './lib/measure.ts';
+import type { MeasureResult } from './lib/measure.ts';
+
+const BENCH = 'signer';
+const CONCURRENCY = 32;
+const TENANT = 'bench';
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
+const noAudit: AuditSink = { append: () => Promise.resolve() };
+
+interface LoadJob {
+  readonly origin: string;
+  readonly tls: { key: string; cert: string; ca: string };
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly durationMs: number;
+}
+
+/** Worker thread: the gateway side of the hop, driving the signer over mTLS. */
+async function runLoad(job: LoadJob): Promise<MeasureResult> {
+  const pool = new Pool(job.origin, { connections: CONCURRENCY, connect: job.tls });
+  try {
+    return await measureOps(
+      async () => {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/api/v1/signer/sign/dsse',
+          headers: job.headers,
+          body: job.body,
+        });
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+      },
+      { durationMs: job.durationMs, concurrency: CONCURRENCY },
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+function loadInWorker(job: LoadJob): Promise<MeasureResult> {
+  return new Promise((resolve, reject) => {
+    // Node 20 workers do not inherit tsx's loader for a .ts entry: register it, then import
+    // this same file (which takes the `!isMainThread` branch).
+    const entry = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    const worker = new Worker(entry, { eval: true, workerData: job });
+    worker.once('message', (result: MeasureResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load worker exited with ${code}`));
+    });
+  });
+}
+
+if (!isMainThread) {
+  parentPort?.postMessage(await runLoad(workerData as LoadJob));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const platform = createTestPlatform();
+  const { privateKey } = generateSigningKey();
+  const signingKey = createSigningKey(privateKey);
+  const attestor = await startFakeAttestor(
+    platform,
+    (keyid) => (keyid === signingKey.keyid ? createVerificationKey(privateKey) : undefined),
+    platform.authorityPublicKey,
+  );
+  const kv = createMemoryKv();
+  const signerAgent = platform.signerAgent();
+  const service = await createSignerService({
+    https: {
+      key: platform.signer.key,
+      cert: platform.signer.cert,
+      ca: platform.pki.ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    verifier: platform.createVerifier(kv, systemClock),
+    kv,
+    audit: noAudit,
+    logger: silent,
+    clock: systemClock,
+    ids: createIdGenerator(systemClock),
+    keys: staticKeySource([{ key: signingKey, notBefore: Date.now() - 60_000 }]),
+    evidence: createHttpEvidenceReader({
+      attestorUrl: attestor.url,
+      dispatcher: signerAgent,
+      tokens: platform.signerTokens,
+      timeoutMs: 10_000,
+    }),
+    registries: createOciManifestFetcher({ registries: [], timeoutMs: 10_000, maxRedirects: 0 }),
+    attestor: createHttpAttestorClient({
+      attestorUrl: attestor.url,
+      dispatcher: signerAgent,
+      tokens: platform.signerTokens,
+      timeoutMs: 10_000,
+    }),
+    quotas: { defaults: { requestsPerMinute: 1e9, maxConcurrent: 256 } },
+  });
+  await service.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = service.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  const origin = `https://127.0.0.1:${address.port}`;
+  const tls = { key: platform.gateway.key, cert: platform.gateway.cert, ca: platform.pki.ca };
+
+  /** One token + identity envelope per scenario (envelopes live ≤ 30 s; tokens are not one-time). */
+  async function gatewayHeaders(): Promise<Record<string, string>> {
+    const scope = 'signer:sign';
+    const { token, jti } = await platform.mintAccessToken({ tid: TENANT, scope });
+    return {
+      authorization: `Bearer ${token}`,
+      'client-cert': `:${Buffer.from(platform.client.der).toString('base64')}:`,
+      'x-stellaops-identity': platform.identityEnvelope({
+        tid: TENANT,
+        clientId: 'ci',
+        scope,
+        jti,
+        certDer: platform.client.der,
+        cid: `bench-${randomUUID()}`,
+      }),
+      'x-stellaops-tenant': TENANT,
+      'content-type': 'application/json',
+    };
+  }
+
+  function requestBody(size: number, attest: boolean): string {
+    const bytes = Buffer.alloc(size, 0x61);
+    return JSON.stringify({
+      subject: [
+        {
+          name: 'artifact.bin',
+          digest: { sha256: createHash('sha256').update(bytes).digest('hex') },
+          content: bytes.toString('base64'),
+        },
+      ],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: { buildDefinition: { buildType: 'https://example.com/bench@v1' } },
+      attest,
+    });
+  }
+
+  async function scenario(label: string, size: number, attest: boolean) {
+    const headers = await gatewayHeaders();
+    const body = requestBody(size, attest);
+    const result = await loadInWorker({
+      origin,
+      tls,
+      headers,
+      body,
+      durationMs: benchDurationMs(),
+    });
+    if (result.errors > 0) log(`${label}: ${result.errors} errors`);
+    const extra = { size, attest, concurrency: CONCURRENCY, errors: result.errors };
+    emit({
+      bench: BENCH,
+      metric: `${label}.signatures_per_sec`,
+      value: result.opsPerSec,
+      unit: 'ops/s',
+      ...extra,
+    });
+    emit({ bench: BENCH, metric: `${label}.p50`, value: result.p50Ms, unit: 'ms', ...extra });
+    emit({ bench: BENCH, metric: `${label}.p99`, value: result.p99Ms, unit: 'ms', ...extra });
+    return result;
+  }
+
+  /** The per-request crypto a signing costs at minimum, measured without HTTP, TLS or JSON. */
+  async function rawCryptoBudget(): Promise<number> {
+    const scope = 'signer:sign';
+    const { token, jti } = await platform.mintAccessToken({ tid: TENANT, scope });
+    const envelope = platform.identityEnvelope({
+      tid: TENANT,
+      clientId: 'ci',
+      scope,
+      jti,
+      certDer: platform.client.der,
+      cid: 'bench-raw-1',
+    });
+    const jwk = {
+      ...platform.authorityPublicKey.export({ format: 'jwk' }),
+      kid: 'authority-1',
+      alg: 'ES256',
+      use: 'sig',
+    };
+    const accessTokens = createAccessTokenVerifier({
+      issuer: ISSUER,
+      audience: 'signer',
+      jwks: createStaticJwks({ keys: [jwk] }),
+      clock: systemClock,
+    });
+    const envelopeKeys = platform.envelopeKeys;
+    const artifact = Buffer.alloc(1024, 0x61);
+    const statement = buildStatementPayload(
+      validateSignRequest(JSON.parse(requestBody(1024, false)), { maxSubjects: 64 }),
+    );
+    const cert = x5tS256(platform.client.der);
+    const once = async () => {
+      const claims = await accessTokens.verify(token);
+      verifyIdentityEnvelope(envelope, {
+        keys: envelopeKeys,
+        audience: 'signer',
+        clock: systemClock,
+        expectedTokenJti: claims.jti,
+      });
+      if (claims.cnf?.['x5t#S256'] !== cert) throw new Error('binding');
+      createHash('sha256').update(artifact).digest();
+      await signingKey.sign(pae('application/vnd.in-toto+json', statement));
+    };
+    for (let i = 0; i < 200; i += 1) await once();
+    const duration = benchDurationMs();
+    let ops = 0;
+    const started = performance.now();
+    while (performance.now() - started < duration) {
+      await once();
+      ops += 1;
+    }
+    const rate = Math.round((ops / (performance.now() - started)) * 1000);
+    emit({
+      bench: BENCH,
+      metric: 'raw_crypto_budget.per_sec',
+      value: rate,
+      unit: 'ops/s',
+      parts: 'access-token verify + identity-envelope verify + sha256(1 KiB) + ed25519 sign',
+    });
+    return rate;
+  }
+
+  try {
+    const raw = await rawCryptoBudget();
+    const small = await scenario('inline_1kib.attest_off', 1024, false);
+    await scenario('inline_1mib.attest_off', 1024 * 1024, false);
+    await scenario('inline_1kib.attest_on', 1024, true);
+    await scenario('inline_1mib.attest_on', 1024 * 1024, true);
+    const ratio = round3(small.opsPerSec / raw);
+    emit({
+      bench: BENCH,
+      metric: 'inline_1kib.attest_off.ratio_to_raw_crypto',
+      value: ratio,
+      unit: 'ratio',
+      target: 0.4,
+    });
+    log(
+      `1 KiB attest off: ${small.opsPerSec}/s = ${ratio} × raw crypto budget ${raw}/s (target ≥ 0.4)`,
+    );
+  } finally {
+    await service.close();
+    await attestor.close();
+    await signerAgent.close();
+    await kv.close();
+  }
+}

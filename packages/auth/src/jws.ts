@@ -1,0 +1,111 @@
+/**
+ * Strict compact JWS (RFC 7515 §7.1) parsing and ES256 / EdDSA signatures with `node:crypto`.
+ * Internal to the package: DPoP proofs, access tokens, revocation bundles and identity
+ * envelopes all go through here so there is one parser of attacker-controlled JWS text.
+ */
+import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { decodeBase64url, encodeBase64url } from '@stella/core';
+
+/** The only algorithms this platform signs or accepts (PLATFORM.md §2, §3). */
+export type JwsAlgorithm = 'ES256' | 'EdDSA';
+
+export interface ParsedJws {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** ASCII(BASE64URL(header) || '.' || BASE64URL(payload)), RFC 7515 §5.2 step 8. */
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Thrown with a log-only reason; callers map it onto their own error code. */
+export class JwsFormatError extends Error {
+  override readonly name = 'JwsFormatError';
+}
+
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(decodeBase64url(segment)));
+  } catch {
+    throw new JwsFormatError(`${what} is not base64url JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JwsFormatError(`${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Parses attacker-controlled compact JWS text. The size cap is applied before any decoding, and
+ * `crit` is refused outright because this platform understands no JWS extensions
+ * (RFC 7515 §4.1.11: unknown critical extensions MUST be rejected).
+ */
+export function parseCompactJws(text: unknown, maxBytes: number): ParsedJws {
+  if (typeof text !== 'string') throw new JwsFormatError('not a string');
+  if (text.length > maxBytes) throw new JwsFormatError('too large');
+  if (!COMPACT.test(text)) throw new JwsFormatError('not three base64url segments');
+  const [h = '', p = '', s = ''] = text.split('.');
+  const header = decodeJsonObject(h, 'header');
+  const payload = decodeJsonObject(p, 'payload');
+  let signature: Uint8Array;
+  try {
+    signature = decodeBase64url(s);
+  } catch {
+    throw new JwsFormatError('signature is not base64url');
+  }
+  if (header['crit'] !== undefined) throw new JwsFormatError('crit is not supported');
+  return { header, payload, signingInput: Buffer.from(`${h}.${p}`, 'ascii'), signature };
+}
+
+/** The JWS `alg` a key signs with, or undefined for key types this platform does not use. */
+export function algorithmOfKey(key: KeyObject): JwsAlgorithm | undefined {
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return 'ES256';
+  }
+  return undefined;
+}
+
+/**
+ * Verifies a JWS signature. The key type must match `alg` (no algorithm confusion) and ES256
+ * signatures must be the 64-byte R‖S form of RFC 7518 §3.4, never DER.
+ */
+export function verifyJwsSignature(
+  alg: JwsAlgorithm,
+  key: KeyObject,
+  signingInput: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (key.type !== 'public' || algorithmOfKey(key) !== alg || signature.length !== 64) return false;
+  try {
+    return alg === 'ES256'
+      ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : cryptoVerify(null, signingInput, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Signs `payload` as a compact JWS with a P-256 or Ed25519 private key. */
+export function signCompactJws(
+  header: Readonly<Record<string, unknown>>,
+  payload: Readonly<Record<string, unknown>>,
+  key: KeyObject,
+): string {
+  const alg = algorithmOfKey(key);
+  if (key.type !== 'private' || alg === undefined) {
+    throw new TypeError('signing key must be a P-256 or Ed25519 private key');
+  }
+  const input = `${encodeBase64url(JSON.stringify({ ...header, alg }))}.${encodeBase64url(
+    JSON.stringify(payload),
+  )}`;
+  const signature =
+    alg === 'ES256'
+      ? cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
+      : cryptoSign(null, Buffer.from(input), key);
+  return `${input}.${encodeBase64url(signature)}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * A real HTTPS Authority on 127.0.0.1 with a test CA (mTLS listener, `rejectUnauthorized: false`
+ * so per-client trust roots are checked in-app), the platform's clock at wall time (certificates
+ * are validated both by TLS and by the injected clock), and the SQL audit chain on the same
+ * PGlite database so `/internal/audit` has something to read.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { manualClock } from '@stella/core';
+import { createPgliteDatabase, createSqlAuditSink } from '@stella/storage';
+import type { AuthorityConfig } from '@stella/authority';
+import { createHarness } from './support.ts';
+import type { Harness } from './support.ts';
+import { createTestCa, issueLeaf, serviceUri } from './tls-support.ts';
+import type { Pem } from './tls-support.ts';
+
+export type TestCa = Awaited<ReturnType<typeof createTestCa>>;
+
+export interface HttpsHarness extends Harness {
+  baseUrl: string;
+  /** The CA that issued the server certificate; it is the listener's client CA too. */
+  caFull: TestCa;
+  ca: Pem;
+}
+
+/** A port that was free a moment ago (for an issuer URL that must be known before listening). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function startHttpsAuthority(
+  config: Partial<AuthorityConfig> = {},
+  ca?: TestCa,
+  listenPort = 0,
+): Promise<HttpsHarness> {
+  const caFull = ca ?? (await createTestCa('authority test CA'));
+  const server = await issueLeaf(caFull, { uri: serviceUri('authority'), server: true });
+  const clock = manualClock(Date.now());
+  const db = createPgliteDatabase({ dataDir: 'memory://' });
+  const h = await createHarness({
+    config,
+    clock,
+    db,
+    forwardAudit: createSqlAuditSink({ db, clock }),
+    https: {
+      key: server.keyPem,
+      cert: server.certPem,
+      ca: caFull.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+  });
+  await h.service.app.listen({ host: '127.0.0.1', port: listenPort });
+  const { port } = h.service.app.server.address() as AddressInfo;
+  return {
+    ...h,
+    caFull,
+    ca: caFull,
+    baseUrl: `https://127.0.0.1:${port}`,
+    async close() {
+      await h.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { s, type Infer } from '@stella/core';
+import { loadConfig } from '@stella/runtime';
+
+/**
+ * `stella up` configuration: one YAML/JSON file (`--config`) plus `STELLA_*` environment
+ * overrides, unknown keys refused, frozen. The environment names map onto top-level keys
+ * (`STELLA_GATEWAY_PORT` → `gatewayPort`, `STELLA_DATABASE_URL` → `databaseUrl`, nested sections
+ * with `__`: `STELLA_AUTHORITY__ACCESS_TOKEN_LIFETIME_SECONDS`). No key holds a secret value:
+ * keys and certificates are created in the data dir and referenced as `file:` secrets.
+ */
+const port = (fallback: number) => s.optional(s.integer({ min: 0, max: 65535 }), fallback);
+const perMinute = () => s.optional(s.integer({ min: 1, max: 1_000_000 }));
+
+export const platformConfigSchema = s.object({
+  /** SPIFFE trust domain of service identities (`spiffe://<trustDomain>/svc/<name>`). */
+  trustDomain: s.optional(
+    s.string({ pattern: /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/ }),
+    'stella.local',
+  ),
+  /** Address the gateway (the only public listener) binds; internal listeners are loopback only. */
+  gatewayHost: s.optional(s.string({ min: 1, max: 255 }), '127.0.0.1'),
+  /** Public gateway port (default 8443); `0` picks a free port. */
+  gatewayPort: port(8443),
+  /** Internal mTLS listeners (loopback). */
+  authorityPort: port(9440),
+  signerPort: port(9441),
+  attestorPort: port(9442),
+  /**
+   * External URL clients use (DPoP `htu` base and token issuer). Default
+   * `https://127.0.0.1:<gatewayPort>`. Set it when a front door (nginx) terminates TLS in front.
+   */
+  externalUrl: s.optional(s.string({ pattern: /^https:\/\/[^/?#]+$/ })),
+  /** PostgreSQL instead of embedded PGlite. */
+  databaseUrl: s.optional(s.string({ pattern: /^postgres(ql)?:\/\// })),
+  /** Valkey/Redis instead of in-memory state (required for more than one replica). */
+  valkeyUrl: s.optional(s.string({ pattern: /^rediss?:\/\// })),
+  logLevel: s.optional(
+    s.string({ enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+    'info',
+  ),
+  authority: s.optional(
+    s.object({
+      /** Access-token lifetime, seconds (default 120; the Authority refuses > 300). */
+      accessTokenLifetimeSeconds: s.optional(s.integer({ min: 1, max: 86_400 })),
+      /** `/token` requests per client per minute (default 60). */
+      tokenRequestsPerMinute: perMinute(),
+      /** `/internal/*` admin requests per client per minute (default 5). */
+      adminRequestsPerMinute: perMinute(),
+    }),
+    {},
+  ),
+});
+
+export type PlatformConfig = Infer<typeof platformConfigSchema>;
+
+/** Variables that are not config keys: the CLI's own switches and the test-suite URLs. */
+const NOT_CONFIG = ['STELLA_CONFIG', 'STELLA_DEBUG'];
+
+export async function loadPlatformConfig(file: string | undefined, env: NodeJS.ProcessEnv) {
+  return loadConfig({
+    schema: platformConfigSchema,
+    ...(file === undefined ? {} : { file }),
+    env,
+    ignoreEnv: NOT_CONFIG,
+  });
+}

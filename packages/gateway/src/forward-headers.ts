@@ -1,0 +1,104 @@
+/**
+ * Identity propagation (PLATFORM.md §4): the upstream request carries the client's end-to-end
+ * headers minus every hop-by-hop field (RFC 9110 §7.6.1), every inbound `X-StellaOps-*`,
+ * `Client-Cert`, correlation and forwarding header (never trusted from outside), plus the
+ * identity headers the gateway sets itself.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+]);
+
+const RESERVED = new Set([
+  'client-cert',
+  'client-cert-chain',
+  'x-correlation-id',
+  'traceparent',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+]);
+
+/** Whether an inbound header is dropped before proxying. */
+export function isStrippedRequestHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return HOP_BY_HOP.has(lower) || RESERVED.has(lower) || lower.startsWith('x-stellaops-');
+}
+
+/**
+ * Copies the end-to-end headers (Content-Length stays: it was vetted by hygiene and undici
+ * refuses a streamed body whose length differs from it), dropping also any listed in `Connection` (RFC 9110 §7.6.1). */
+export function filterRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const connectionListed = new Set(
+    String(headers['connection'] ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  );
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || isStrippedRequestHeader(name) || connectionListed.has(name))
+      continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export interface IdentityHeaders {
+  readonly correlationId: string;
+  readonly traceparent: string;
+  readonly address: string;
+  readonly tenant?: string;
+  readonly clientId?: string;
+  readonly scopes?: readonly string[];
+  readonly identityEnvelope?: string;
+  readonly clientCert?: string;
+}
+
+/** The headers the gateway sets on the upstream hop (after stripping). */
+export function identityHeaders(identity: IdentityHeaders): Record<string, string> {
+  const out: Record<string, string> = {
+    'x-correlation-id': identity.correlationId,
+    traceparent: identity.traceparent,
+    'x-forwarded-for': identity.address,
+    'x-forwarded-proto': 'https',
+  };
+  if (identity.tenant !== undefined) out['x-stellaops-tenant'] = identity.tenant;
+  if (identity.clientId !== undefined) out['x-stellaops-client'] = identity.clientId;
+  if (identity.scopes !== undefined)
+    out['x-stellaops-scopes'] = [...identity.scopes].sort().join(' ');
+  if (identity.identityEnvelope !== undefined) {
+    out['x-stellaops-identity'] = identity.identityEnvelope;
+  }
+  if (identity.clientCert !== undefined) out['client-cert'] = identity.clientCert;
+  return out;
+}
+
+const RESPONSE_DROP = HOP_BY_HOP;
+
+/** Upstream response headers passed to the client (hop-by-hop and correlation dropped). */
+export function filterResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || RESPONSE_DROP.has(lower) || lower === 'x-correlation-id') continue;
+    if (lower === 'strict-transport-security') continue; // the front door sets its own
+    out[lower] = value;
+  }
+  return out;
+}

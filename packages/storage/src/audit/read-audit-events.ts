@@ -1,0 +1,51 @@
+/**
+ * Export of one tenant's audit chain, in `seq` order, as records `verifyAuditChain` (core)
+ * checks offline. Runs under the tenant's RLS scope like every other read. The stored event
+ * text is parsed strictly (it is re-hashed by the verifier, so a tampered row is caught there).
+ */
+import { parseJsonStrict } from '@stella/core';
+import type { AuditChainRecord, AuditEvent, SqlDatabase } from '@stella/core';
+
+export interface ReadAuditEventsOptions {
+  /** Only records with `seq` greater than this. */
+  readonly sinceSeq?: number;
+  /** Only records that occurred at or after this RFC 3339 instant. */
+  readonly since?: string;
+  /** At most this many records (1..10 000). */
+  readonly limit: number;
+}
+
+const MAX_LIMIT = 10_000;
+
+export async function readAuditEvents(
+  db: SqlDatabase,
+  tenant: string,
+  options: ReadAuditEventsOptions,
+): Promise<AuditChainRecord[]> {
+  if (!Number.isSafeInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIMIT) {
+    throw new TypeError(`limit must be an integer in 1..${MAX_LIMIT}`);
+  }
+  if (
+    options.sinceSeq !== undefined &&
+    (!Number.isSafeInteger(options.sinceSeq) || options.sinceSeq < 0)
+  ) {
+    throw new TypeError('sinceSeq must be a non-negative integer');
+  }
+  if (options.since !== undefined && !Number.isFinite(Date.parse(options.since))) {
+    throw new TypeError('since must be an RFC 3339 timestamp');
+  }
+  const rows = await db.withTenant(tenant, (tx) =>
+    tx.query<{ seq: string; hash: string; prev_hash: string; event: string }>(
+      `SELECT seq::text AS seq, hash, prev_hash, event FROM audit_events
+        WHERE tenant = $1 AND seq > $2 AND ($3::timestamptz IS NULL OR occurred_at >= $3::timestamptz)
+        ORDER BY audit_events.seq LIMIT $4`,
+      [tenant, options.sinceSeq ?? 0, options.since ?? null, options.limit],
+    ),
+  );
+  return rows.rows.map((r) => ({
+    seq: Number(r.seq),
+    hash: r.hash,
+    prevHash: r.prev_hash,
+    event: parseJsonStrict(r.event) as unknown as AuditEvent,
+  }));
+}
