@@ -20,5 +20,5 @@ export type { FsObjectStoreOptions } from './object-store/fs-object-store.ts';
 export { auditTableMigration } from './audit/audit-table.ts';
 export { createSqlAuditSink } from './audit/sql-audit-sink.ts';
 export type { SqlAuditSinkOptions } from './audit/sql-audit-sink.ts';
-export { readAuditEvents } from './audit/read-audit-events.ts';
+export { readAuditEvents, readAuditHead } from './audit/read-audit-events.ts';
 export type { ReadAuditEventsOptions } from './audit/read-audit-events.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { manualClock, verifyAuditChain } from '@stella/core';
 import type { AuditEvent } from '@stella/core';
-import { createSqlAuditSink, readAuditEvents } from '../src/index.ts';
+import { createSqlAuditSink, readAuditEvents, readAuditHead } from '../src/index.ts';
 import { sqlBackends } from './helpers/sql-backends.ts';
 import type { OpenedBackend } from './helpers/sql-backends.ts';
 
@@ -35,6 +35,19 @@ for (const backend of sqlBackends) {
       await opened.db.migrate([]);
     });
     after(async () => opened?.dispose());
+
+    it('reads the chain head numerically past seq 9 (regression: text ordering)', async () => {
+      const sink = createSqlAuditSink({ db: opened.db, clock, maxBatch: 3 });
+      assert.deepEqual(await readAuditHead(opened.db, 'head-order'), {
+        seq: 0,
+        hash: '0'.repeat(64),
+      });
+      for (let n = 0; n < 12; n += 1) await sink.append(event('head-order', n));
+      const records = await readAuditEvents(opened.db, 'head-order', { limit: 100 });
+      const head = await readAuditHead(opened.db, 'head-order');
+      assert.equal(head.seq, 12);
+      assert.equal(head.hash, records.at(-1)?.hash);
+    });
 
     it('writes a chain that verifies, in append order, with occurredAt from the clock', async () => {
       const sink = createSqlAuditSink({ db: opened.db, clock, maxBatch: 7 });

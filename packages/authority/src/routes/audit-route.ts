@@ -9,8 +9,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SqlDatabase } from '@stella/core';
-import { AUDIT_GENESIS, canonicalize } from '@stella/core';
-import { isTenantId, readAuditEvents } from '@stella/storage';
+import { canonicalize } from '@stella/core';
+import { isTenantId, readAuditEvents, readAuditHead } from '@stella/storage';
 import { authorityError } from '../errors.ts';
 import { signCompactJws } from '../compact-jws.ts';
 import type { SigningKeyStore } from '../signing-keys.ts';
@@ -53,20 +53,6 @@ export function parseAuditQuery(query: unknown): AuditQuery {
   return { tenant, afterSeq, limit };
 }
 
-async function chainHead(db: SqlDatabase, tenant: string) {
-  const result = await db.withTenant(tenant, (tx) =>
-    tx.query<{ seq: string; hash: string }>(
-      `SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1
-       ORDER BY seq DESC LIMIT 1`,
-      [tenant],
-    ),
-  );
-  const row = result.rows[0];
-  return row === undefined
-    ? { seq: 0, hash: AUDIT_GENESIS }
-    : { seq: Number(row.seq), hash: row.hash };
-}
-
 export function registerAuditRoute(
   app: FastifyInstance,
   deps: { db: SqlDatabase; keys: SigningKeyStore; admin: AdminGuard },
@@ -76,7 +62,7 @@ export function registerAuditRoute(
     const { tenant, afterSeq, limit } = parseAuditQuery(request.query);
     // Head first: records are then read up to at least this head, and the attestation never
     // names a head older than a record in the same page.
-    const head = await chainHead(deps.db, tenant);
+    const head = await readAuditHead(deps.db, tenant);
     const records = (await readAuditEvents(deps.db, tenant, { sinceSeq: afterSeq, limit })).filter(
       (r) => r.seq <= head.seq,
     );

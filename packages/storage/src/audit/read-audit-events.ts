@@ -3,7 +3,7 @@
  * checks offline. Runs under the tenant's RLS scope like every other read. The stored event
  * text is parsed strictly (it is re-hashed by the verifier, so a tampered row is caught there).
  */
-import { parseJsonStrict } from '@stella/core';
+import { AUDIT_GENESIS, parseJsonStrict } from '@stella/core';
 import type { AuditChainRecord, AuditEvent, SqlDatabase } from '@stella/core';
 
 export interface ReadAuditEventsOptions {
@@ -48,4 +48,23 @@ export async function readAuditEvents(
     prevHash: r.prev_hash,
     event: parseJsonStrict(r.event) as unknown as AuditEvent,
   }));
+}
+
+/** The newest record of a tenant's chain (`seq` 0 and the genesis hash for an empty chain). */
+export async function readAuditHead(
+  db: SqlDatabase,
+  tenant: string,
+): Promise<{ seq: number; hash: string }> {
+  const result = await db.withTenant(tenant, (tx) =>
+    // Order by the bigint column, never by the text alias ('9' sorts after '10').
+    tx.query<{ seq: string; hash: string }>(
+      `SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1
+        ORDER BY audit_events.seq DESC LIMIT 1`,
+      [tenant],
+    ),
+  );
+  const row = result.rows[0];
+  return row === undefined
+    ? { seq: 0, hash: AUDIT_GENESIS }
+    : { seq: Number(row.seq), hash: row.hash };
 }
