@@ -76,6 +76,16 @@ export interface RotationInput {
 }
 
 /**
+ * Validity boundaries fall on whole seconds, rounded up: the attestor judges a key at the entry's
+ * `integratedTime`, which has one-second resolution (PLATFORM.md §6), so a boundary inside a
+ * second would let the signer use a key the attestor (and every offline verifier) still sees as
+ * not yet valid.
+ */
+function wholeSecond(epochMs: number): string {
+  return new Date(Math.ceil(epochMs / 1000) * 1000).toISOString();
+}
+
+/**
  * Adds a key without downtime: the new key signs from `activateAt`; every key still open-ended
  * gets `notAfter = activateAt`, so exactly one key signs at any instant and replicas that have not
  * re-read the file yet keep signing with the old key until the switch.
@@ -83,7 +93,7 @@ export interface RotationInput {
 export function rotateKeyState(state: KeyState, input: RotationInput): KeyState {
   if (state.keys.some((k) => k.keyid === input.keyid)) bad('keyid already present');
   if (!REF.test(input.privateKey)) bad('privateKey must be a secret reference');
-  const at = new Date(input.activateAt).toISOString();
+  const at = wholeSecond(input.activateAt);
   const keys = state.keys.map((k) =>
     k.notAfter === undefined && k.revokedAt === undefined && k.notBefore < at
       ? { ...k, notAfter: at }
@@ -101,7 +111,7 @@ export function rotateKeyState(state: KeyState, input: RotationInput): KeyState 
 /** Marks a key revoked from `at` on (it is still published so the revocation is visible). */
 export function revokeKeyState(state: KeyState, keyid: string, at: number): KeyState {
   if (!state.keys.some((k) => k.keyid === keyid)) bad('unknown keyid');
-  const when = new Date(at).toISOString();
+  const when = wholeSecond(at);
   return {
     version: 1,
     keys: state.keys.map((k) =>

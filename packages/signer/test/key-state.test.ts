@@ -77,8 +77,17 @@ describe('key state', () => {
       ],
     );
     assert.deepEqual(parseKeyState(formatKeyState(s2)), s2);
+    // Boundaries round up to whole seconds (integratedTime resolution).
     const s3 = revokeKeyState(s2, 'a'.repeat(64), T0 + 1);
-    assert.equal(s3.keys[0]?.revokedAt, '2026-01-01T00:00:00.001Z');
+    assert.equal(s3.keys[0]?.revokedAt, '2026-01-01T00:00:01.000Z');
+    const s4 = rotateKeyState(s2, {
+      keyid: 'c'.repeat(64),
+      alg: 'EdDSA',
+      privateKey: 'file:/keys/c.pem',
+      activateAt: T0 + 120_500,
+    });
+    assert.equal(s4.keys.at(-1)?.notBefore, '2026-01-01T00:02:01.000Z');
+    assert.equal(s4.keys[1]?.notAfter, '2026-01-01T00:02:01.000Z');
   });
 
   it('refuses key material in the file, duplicates, unknown fields and bad times', () => {

@@ -37,7 +37,16 @@ export async function ensureSignerKeyState(
   const key = createSigningKey(importPrivateKey((await secrets.resolveSecret(keyRef)).reveal()));
   const state: KeyState = {
     version: 1,
-    keys: [{ keyid: key.keyid, alg: key.alg, privateKey: keyRef, notBefore: now.toISOString() }],
+    // Whole seconds, like every key boundary: validity is judged at an entry's integratedTime,
+    // which has one-second resolution (the first key may start at the current second).
+    keys: [
+      {
+        keyid: key.keyid,
+        alg: key.alg,
+        privateKey: keyRef,
+        notBefore: new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString(),
+      },
+    ],
   };
   await writeFile(file, formatKeyState(state), { mode: 0o600, flag: 'wx' });
   return state;
