@@ -13,7 +13,8 @@ import type {
   NonceIssuer,
   VerificationKey,
 } from '@stella/auth';
-import { isValidCorrelationId, toErrorBody } from '@stella/core';
+import { toErrorBody } from '@stella/core';
+import { installRequestCorrelation } from '@stella/runtime';
 import type {
   AuditSink,
   Clock,
@@ -129,12 +130,13 @@ export async function createAttestorService(
     return503OnClosing: true,
     bodyLimit: o.maxEnvelopeBytes + 1024,
   });
-  app.decorateRequest('correlationId', '');
-  app.addHook('onRequest', async (request, reply) => {
-    const given = request.headers['x-correlation-id'];
-    request.correlationId =
-      typeof given === 'string' && isValidCorrelationId(given) ? given : options.ids.uuid();
-    void reply.header('x-correlation-id', request.correlationId);
+  installRequestCorrelation(app, {
+    ids: options.ids,
+    logger: options.logger,
+    actor: (request) => ({
+      tenant: request.principal?.tenant,
+      clientId: request.principal?.clientId,
+    }),
   });
   // Peer gate before any token is parsed: the submission route is the signer's alone.
   app.addHook('onRequest', async (request, reply) => {

@@ -8,6 +8,8 @@ import { authorityError } from './errors.ts';
 import { isScope } from './scopes.ts';
 import { bumpRevocationSequence } from './revocation-store.ts';
 
+/** Service identities whose clients serve every tenant (PLATFORM.md §5: the signer). */
+export const TENANT_WIDE_SERVICE_IDENTITIES: readonly string[] = ['signer'];
 export type ClientAuthMethod = 'private_key_jwt' | 'tls_client_auth' | 'client_secret_basic';
 
 export interface ClientRecord {
@@ -209,13 +211,28 @@ export function createClientRegistry(db: SqlDatabase) {
     },
     async addTenant(id: string, now: Date): Promise<TenantRecord> {
       if (!TENANT_ID.test(id)) bad('invalid tenant id');
-      const result = await db.withoutTenant((tx) =>
-        tx.query<{ id: string; status: 'active'; created_at: Date | string }>(
+      const result = await db.withoutTenant(async (tx) => {
+        const inserted = await tx.query<{
+          id: string;
+          status: 'active';
+          created_at: Date | string;
+        }>(
           `INSERT INTO authority_tenants (id, status, created_at) VALUES ($1, 'active', $2)
            ON CONFLICT (id) DO NOTHING RETURNING id, status, created_at`,
           [id, now.toISOString()],
-        ),
-      );
+        );
+        if (inserted.rows.length > 0) {
+          // Platform services that act for every tenant (the signer appends each tenant's log
+          // entries and reads its evidence) gain the new tenant in the same transaction, so a
+          // tenant is never half-provisioned.
+          await tx.query(
+            `UPDATE authority_clients SET tenants = array_append(tenants, $1)
+             WHERE service_identity = ANY($2::text[]) AND NOT ($1 = ANY(tenants))`,
+            [id, [...TENANT_WIDE_SERVICE_IDENTITIES]],
+          );
+        }
+        return inserted;
+      });
       const row = result.rows[0];
       if (row === undefined) throw authorityError('conflict', { detail: 'tenant exists' });
       return { id: row.id, status: row.status, createdAt: new Date(row.created_at).toISOString() };

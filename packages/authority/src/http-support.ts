@@ -6,15 +6,15 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IdGenerator, Logger } from '@stella/core';
-import { isStellaError, isValidCorrelationId, parseJsonStrict } from '@stella/core';
+import { isStellaError, parseJsonStrict } from '@stella/core';
+import { installRequestCorrelation } from '@stella/runtime';
 import { authorityError, toOAuthError } from './errors.ts';
 import { parseFormBody } from './form-body.ts';
 import type { TlsPeer } from './client-auth/client-certificate.ts';
 
-const correlationIds = new WeakMap<FastifyRequest, string>();
-
+/** The request's correlation id (set by `installRequestCorrelation` before any other hook). */
 export function correlationIdOf(request: FastifyRequest): string {
-  return correlationIds.get(request) ?? 'unknown';
+  return request.correlationId || 'unknown';
 }
 
 /** The verified-or-not TLS peer certificate of the connection (none on plain HTTP). */
@@ -118,12 +118,7 @@ export function installHttpSupport(
       }
     },
   );
-  app.addHook('onRequest', async (request, reply) => {
-    const given = request.headers['x-correlation-id'];
-    const id = isValidCorrelationId(given) ? given : options.ids.uuid();
-    correlationIds.set(request, id);
-    reply.header('x-correlation-id', id);
-  });
+  installRequestCorrelation(app, { ids: options.ids, logger: options.logger });
   app.setNotFoundHandler((_request, reply) => {
     void sendOAuthError(reply, authorityError('not_found'));
   });

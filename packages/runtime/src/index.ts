@@ -20,6 +20,8 @@ export type { CreateLoggerOptions } from './logger.ts';
 export { REDACTED, isSensitiveKey, scrubSensitive } from './scrub.ts';
 export { resolveCorrelationId, withCorrelation } from './correlation.ts';
 export type { IncomingHeaders } from './correlation.ts';
+export { installRequestCorrelation } from './request-correlation.ts';
+export type { RequestActor } from './request-correlation.ts';
 // Pure correlation helpers live in core; re-exported so services find them in one place.
 export {
   isValidCorrelationId,

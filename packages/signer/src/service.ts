@@ -2,7 +2,8 @@ import fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { authPlugin } from '@stella/auth';
 import type { AuthDeniedEvent, NonceIssuer, RequestVerifier } from '@stella/auth';
-import { isValidCorrelationId, toErrorBody } from '@stella/core';
+import { toErrorBody } from '@stella/core';
+import { installRequestCorrelation } from '@stella/runtime';
 import type { AuditSink, Clock, IdGenerator, KeyValueStore, Logger } from '@stella/core';
 import type { EvidenceReader, OciManifestFetcher } from './artifact-fetch.ts';
 import type { AttestorClient } from './attestor-client.ts';
@@ -62,12 +63,6 @@ export interface SignerService {
   close(): Promise<void>;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    correlationId: string;
-  }
-}
-
 const AUTHORIZE_CODES = new Set(['insufficient_scope', 'tenant_required', 'tenant_mismatch']);
 
 /** Gates 1–2 refusals (from the auth plugin), audited like every other gate. */
@@ -121,19 +116,20 @@ export async function createSignerService(options: SignerServiceOptions): Promis
     logger: false,
     return503OnClosing: true,
   });
-  app.decorateRequest('correlationId', '');
+  installRequestCorrelation(app, {
+    ids: options.ids,
+    logger: options.logger,
+    actor: (request) => ({
+      tenant: request.principal?.tenant,
+      clientId: request.principal?.clientId,
+    }),
+  });
   app.decorateRequest('signContext', null);
   // The body is kept as bytes: the sign pipeline parses it with core's strict JSON parser so
   // duplicate keys and invalid UTF-8 are refused (and audited) inside the ordered gates.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     done(null, body);
-  });
-  app.addHook('onRequest', async (request, reply) => {
-    const given = request.headers['x-correlation-id'];
-    request.correlationId =
-      typeof given === 'string' && isValidCorrelationId(given) ? given : options.ids.uuid();
-    reply.header('x-correlation-id', request.correlationId);
   });
   await app.register(authPlugin, {
     verifier: options.verifier,

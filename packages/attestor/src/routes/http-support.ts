@@ -4,12 +4,6 @@ import { isSha256Digest } from '@stella/core';
 import type { AuditEvent, AuditSink, Logger } from '@stella/core';
 import { attestorError } from '../errors.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    correlationId: string;
-  }
-}
-
 /** The tenant the auth plugin resolved (every attestor route is tenant-scoped). */
 export function tenantOf(request: FastifyRequest): string {
   const tenant = request.principal?.tenant;
