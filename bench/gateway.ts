@@ -9,7 +9,7 @@
  *
  * Every DPoP proof must carry a unique `jti`, so a POOL OF PROOFS IS SIGNED BEFORE the timed loop
  * (one per request, sized from the plain hop's rate); request i uses proof i. The system under
- * test (plain hop or gateway) runs in its own worker thread, so it does not share an event loop
+ * test (plain hop or gateway) runs in its own process, so it does not share an event loop
  * with the load generator and the upstream (both in the main thread, identical for every
  * scenario). All hops are plain HTTP on loopback so the figures isolate the gateway's own work
  * from TLS costs; one client (an undici Pool with 32 connections, closed loop) drives all three.
@@ -18,7 +18,8 @@ import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { manualClock, sequentialIds } from '@stella/core';
 import type { AuditSink, Logger } from '@stella/core';
@@ -158,28 +159,31 @@ async function runSut(data: SutData): Promise<void> {
       await kv.close();
     };
   }
-  parentPort?.on('message', (message) => {
-    if (message === 'close') void close().then(() => parentPort?.close());
+  process.on('message', (message) => {
+    if (message === 'close') void close().then(() => process.disconnect());
   });
-  parentPort?.postMessage(url);
+  process.send?.(url);
 }
 
 function startSut(data: SutData): Promise<{ url: string; stop: () => Promise<void> }> {
-  // Node 20 does not apply the parent's `--import tsx` hooks to a .ts worker entry; bootstrap
-  // with a tiny eval'd script that loads this file through tsx's API.
-  const entry = JSON.stringify(import.meta.url);
-  const worker = new Worker(`require('tsx/esm/api').tsImport(${entry}, __filename)`, {
-    eval: true,
-    workerData: data,
+  // A child process (IPC channel) rather than a worker: Node 20 does not apply tsx's hooks to a
+  // .ts worker entry, and a separate process also isolates the heap and the event loop.
+  const child = fork(fileURLToPath(import.meta.url), ['--sut'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  child.send(data);
   return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (url: string) =>
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`system under test exited with ${code}`)));
+    child.once('message', (url) =>
       resolve({
-        url,
+        url: String(url),
         stop: async () => {
-          worker.postMessage('close');
-          await new Promise((r) => worker.once('exit', r));
+          child.removeAllListeners('exit');
+          const exited = new Promise((r) => child.once('exit', r));
+          child.send('close');
+          await exited;
         },
       }),
     );
@@ -280,7 +284,7 @@ async function main() {
   const direct = await measureOps(d.op, { durationMs, concurrency: CONCURRENCY });
   await d.close();
 
-  log(`${BENCH}: plain undici proxy hop (worker thread) …`);
+  log(`${BENCH}: plain undici proxy hop (own process) …`);
   const hopSut = await startSut({ kind: 'hop', ...sutData });
   const h = driver(hopSut.url);
   const hop = await measureOps(h.op, { durationMs, concurrency: CONCURRENCY });
@@ -297,7 +301,7 @@ async function main() {
     if (p === undefined) throw new Error('proof pool exhausted');
     return { authorization: `DPoP ${token}`, dpop: p };
   });
-  log(`${BENCH}: through the gateway, full DPoP verification (worker thread) …`);
+  log(`${BENCH}: through the gateway, full DPoP verification (own process) …`);
   const through = await measureOps(g.op, { durationMs, concurrency: CONCURRENCY });
   await g.close();
   await gwSut.stop();
@@ -333,5 +337,8 @@ async function main() {
   await upstream.close();
 }
 
-if (isMainThread) await main();
-else await runSut(workerData as SutData);
+if (process.argv.includes('--sut')) {
+  process.once('message', (data) => void runSut(data as SutData));
+} else {
+  await main();
+}

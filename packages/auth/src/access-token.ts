@@ -5,10 +5,12 @@
  * `exp`/`nbf`/`iat` with skew and the 300 s lifetime cap, `jti`, `client_id`, `tid` syntax,
  * `scope` syntax, `cnf` shape, then revocation.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '@stella/core';
 import { AuthError } from './errors.ts';
 import { JwsFormatError, parseCompactJws, verifyJwsSignature } from './jws.ts';
-import type { JwksSource } from './jwks.ts';
+import type { JwksSource, VerificationKey } from './jwks.ts';
+import { LruCache } from './lru.ts';
 import type { RevocationChecker } from './revocations.ts';
 
 export interface Confirmation {
@@ -47,6 +49,17 @@ export interface AccessTokenVerifierOptions {
   /** Hard cap on exp − iat (PLATFORM.md §2: 300 s). */
   readonly maxLifetimeSeconds?: number;
   readonly maxTokenBytes?: number;
+  /**
+   * Verified tokens remembered (bounded LRU, default 1024; 0 disables) so a token reused across
+   * requests skips the JWS parse and signature check. Every hit still re-checks that the signing
+   * key is the one the JWKS currently serves for its kid, the time claims, and revocation.
+   */
+  readonly verifiedTokenCacheEntries?: number;
+}
+
+interface VerifiedToken {
+  readonly claims: AccessTokenClaims;
+  readonly key: VerificationKey;
 }
 
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -82,6 +95,12 @@ function numericDate(value: unknown, name: string): number {
   return value;
 }
 
+function deepFreeze(claims: AccessTokenClaims): AccessTokenClaims {
+  Object.freeze(claims.scope);
+  if (claims.cnf !== undefined) Object.freeze(claims.cnf);
+  return Object.freeze(claims);
+}
+
 export function createAccessTokenVerifier(
   options: AccessTokenVerifierOptions,
 ): AccessTokenVerifier {
@@ -89,9 +108,42 @@ export function createAccessTokenVerifier(
   const algorithms: readonly string[] = options.algorithms ?? ['ES256', 'EdDSA'];
   const maxLifetime = options.maxLifetimeSeconds ?? 300;
   const maxBytes = options.maxTokenBytes ?? 8192;
+  const cacheEntries = options.verifiedTokenCacheEntries ?? 1024;
+  const verified = cacheEntries > 0 ? new LruCache<string, VerifiedToken>(cacheEntries) : undefined;
+
+  // RFC 9068 §4 / RFC 7519 §4.1.4-5: re-evaluated on every use, cached or not.
+  function checkTimes(exp: number, iat: number, nbf: number | undefined): void {
+    const now = options.clock.now() / 1000;
+    if (now >= exp + skew) throw refuse('expired');
+    if (iat > now + skew || (nbf !== undefined && nbf > now + skew)) throw refuse('not yet valid');
+  }
+
+  function checkRevocation(claims: AccessTokenClaims): AccessTokenClaims {
+    if (options.revocations !== undefined) {
+      options.revocations.assertFresh(); // fail closed: stale data never means "not revoked"
+      if (options.revocations.isRevoked(claims)) throw refuse('revoked');
+    }
+    return claims;
+  }
+
+  /** A cache hit counts only while the JWKS still serves the very key that verified it. */
+  async function fromCache(cacheKey: string): Promise<AccessTokenClaims | undefined> {
+    const hit = verified?.get(cacheKey);
+    if (hit === undefined) return undefined;
+    const current = await options.jwks.getKey(hit.key.kid);
+    if (current?.key !== hit.key.key || current.alg !== hit.key.alg) return undefined;
+    checkTimes(hit.claims.exp, hit.claims.iat, hit.claims.nbf);
+    return checkRevocation(hit.claims);
+  }
 
   return {
     async verify(token) {
+      const cacheKey =
+        verified !== undefined && typeof token === 'string' && token.length <= maxBytes
+          ? createHash('sha256').update(token).digest('base64url')
+          : undefined;
+      const cached = cacheKey === undefined ? undefined : await fromCache(cacheKey);
+      if (cached !== undefined) return cached;
       let jws;
       try {
         jws = parseCompactJws(token, maxBytes); // attacker-controlled
@@ -121,13 +173,10 @@ export function createAccessTokenVerifier(
       if (c['iss'] !== options.issuer) throw refuse('iss');
       const aud = Array.isArray(c['aud']) && c['aud'].length === 1 ? c['aud'][0] : c['aud'];
       if (typeof aud !== 'string' || aud !== options.audience) throw refuse('aud');
-      const now = options.clock.now() / 1000;
       const exp = numericDate(c['exp'], 'exp');
       const iat = numericDate(c['iat'], 'iat');
       const nbf = c['nbf'] === undefined ? undefined : numericDate(c['nbf'], 'nbf');
-      if (now >= exp + skew) throw refuse('expired');
-      if (iat > now + skew || (nbf !== undefined && nbf > now + skew))
-        throw refuse('not yet valid');
+      checkTimes(exp, iat, nbf);
       if (exp - iat > maxLifetime) throw refuse('lifetime above cap');
       const jti = c['jti'];
       if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw refuse('jti');
@@ -156,10 +205,10 @@ export function createAccessTokenVerifier(
         ...(cnf === undefined ? {} : { cnf }),
         ...(serviceIdentity === undefined ? {} : { service_identity: serviceIdentity }),
       };
-      if (options.revocations !== undefined) {
-        options.revocations.assertFresh(); // fail closed: stale data never means "not revoked"
-        if (options.revocations.isRevoked(claims)) throw refuse('revoked');
-      }
+      checkRevocation(claims);
+      // Cached only once fully valid; a revoked or malformed token is never remembered.
+      // Frozen: every later request shares this object, so no caller may alter it.
+      if (cacheKey !== undefined) verified?.set(cacheKey, { claims: deepFreeze(claims), key });
       return claims;
     },
   };

@@ -40,6 +40,14 @@ export interface AuthDeniedEvent {
   readonly method: string;
   readonly route: string;
   readonly correlationId: string;
+  /**
+   * The authenticated caller's tenant and client when the denial came after authentication
+   * (insufficient_scope, tenant_required, tenant_mismatch), so the event can be audited under the
+   * caller's tenant; undefined when authentication itself failed. Taken from the verified token,
+   * never from the attacker-controlled tenant header.
+   */
+  readonly tenant: string | undefined;
+  readonly clientId: string | undefined;
   readonly request: FastifyRequest;
 }
 
@@ -93,7 +101,12 @@ function authPluginImpl(
     }
   });
 
-  async function deny(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  async function deny(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    principal: Principal | undefined,
+  ) {
     const correlationId = correlationOf(request);
     let status: number;
     if (isAuthError(error)) {
@@ -121,6 +134,8 @@ function authPluginImpl(
       method: request.method,
       route: request.routeOptions.url ?? '',
       correlationId,
+      tenant: principal?.tenant,
+      clientId: principal?.clientId,
       request,
     });
     return reply;
@@ -130,11 +145,12 @@ function authPluginImpl(
     if (request.is404) return undefined; // nothing to protect; the 404 handler answers
     const auth = request.routeOptions.config.auth;
     if (auth === 'public') return undefined;
+    let principal: Principal | undefined;
     try {
       if (auth === undefined) throw new TypeError('route without config.auth'); // → 500
       const headers = collectHeaders(request.raw.rawHeaders);
       const peerCertificate = peerOf(request);
-      const principal = await options.verifier.verifyRequest({
+      principal = await options.verifier.verifyRequest({
         method: request.method,
         url: request.url,
         headers,
@@ -154,7 +170,7 @@ function authPluginImpl(
       }
       return undefined;
     } catch (error) {
-      return deny(request, reply, error);
+      return deny(request, reply, error, principal);
     }
   });
   done();

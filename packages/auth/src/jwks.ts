@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@stella/core';
+import { parseJsonStrict } from '@stella/core';
 import { AuthError } from './errors.ts';
 import type { JwsAlgorithm } from './jws.ts';
 import { algorithmOfJwk, importPublicJwk, parsePublicJwk } from './public-jwk.ts';
@@ -86,7 +87,8 @@ export function createRemoteJwks(options: RemoteJwksOptions): JwksSource {
     if (response.status !== 200) throw new Error(`jwks status ${response.status}`);
     const text = await response.text();
     if (text.length > maxBytes) throw new Error('jwks too large');
-    keys = importJwks(JSON.parse(text));
+    // Strict I-JSON (RFC 7493): a JWK with duplicate members (two `x`, two `kid`) is refused.
+    keys = importJwks(parseJsonStrict(text));
   }
 
   function refresh(): Promise<void> {

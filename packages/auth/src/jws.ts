@@ -5,7 +5,7 @@
  */
 import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { decodeBase64url, encodeBase64url } from '@stella/core';
+import { decodeBase64url, encodeBase64url, parseJsonStrict } from '@stella/core';
 
 /** The only algorithms this platform signs or accepts (PLATFORM.md §2, §3). */
 export type JwsAlgorithm = 'ES256' | 'EdDSA';
@@ -26,10 +26,14 @@ export class JwsFormatError extends Error {
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// RFC 7515 §4 / RFC 7519 §4: a JOSE header or claims set with duplicate member names MUST be
+// rejected (or the last one used); JSON.parse silently keeps the last, so two verifiers could
+// disagree on e.g. `alg` or `aud`. The strict I-JSON parser refuses duplicates, lone surrogates
+// and numbers outside the double range.
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(decodeBase64url(segment)));
+    value = parseJsonStrict(utf8.decode(decodeBase64url(segment)));
   } catch {
     throw new JwsFormatError(`${what} is not base64url JSON`);
   }

@@ -5,6 +5,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { AuthError } from './errors.ts';
+import { LruCache } from './lru.ts';
 
 /** The parts of node's `tls.PeerCertificate` this package reads. */
 export interface PeerCertificateLike {
@@ -21,14 +22,25 @@ export function x5tS256(certDer: Uint8Array): string {
 
 const SF_BINARY = /^:([A-Za-z0-9+/]*={0,2}):$/;
 
+// Building an X509Certificate per request was ~15% of a behind-gateway service's CPU; the same
+// few client certificates arrive over and over. Only headers that parsed successfully are cached,
+// keyed by the SHA-256 of the header value (a bounded key, no collisions in practice), so a flood
+// of distinct garbage values costs nothing but the parse and cannot evict by growing memory.
+const CLIENT_CERT_CACHE_ENTRIES = 512;
+const parsedClientCerts = new LruCache<string, Uint8Array>(CLIENT_CERT_CACHE_ENTRIES);
+
 /**
  * Parses an RFC 9440 §2.2 `Client-Cert` value: an RFC 8941 §3.3.5 Byte Sequence (`:base64:`)
  * holding one DER certificate. Attacker-controlled: size-capped, strict canonical base64, and the
- * bytes must parse as an X.509 certificate. Throws `invalid_request` otherwise.
+ * bytes must parse as an X.509 certificate. Throws `invalid_request` otherwise. Results are
+ * memoised (bounded LRU); each call returns its own copy of the DER bytes.
  */
 export function parseClientCertHeader(value: string, maxBytes = 16 * 1024): Uint8Array {
   const refuse = (detail: string) => new AuthError('invalid_request', { detail });
   if (typeof value !== 'string' || value.length > maxBytes) throw refuse('client-cert size');
+  const cacheKey = createHash('sha256').update(value).digest('base64url');
+  const cached = parsedClientCerts.get(cacheKey);
+  if (cached !== undefined) return new Uint8Array(cached);
   const match = SF_BINARY.exec(value);
   const base64 = match?.[1];
   if (base64 === undefined || base64.length === 0 || base64.length % 4 !== 0) {
@@ -41,7 +53,9 @@ export function parseClientCertHeader(value: string, maxBytes = 16 * 1024): Uint
   } catch {
     throw refuse('client-cert not a certificate');
   }
-  return new Uint8Array(der);
+  const parsed = new Uint8Array(der);
+  parsedClientCerts.set(cacheKey, parsed);
+  return new Uint8Array(parsed);
 }
 
 // SPIFFE ID (spiffe.io SPIFFE-ID §2): lowercase trust domain, path segments of [A-Za-z0-9._-].

@@ -126,3 +126,41 @@ test('public routes pass; unknown routes are 404; a route without config.auth ca
   await b.register(authPlugin, { verifier: verifier() });
   assert.throws(() => b.get('/unprotected', async () => ({})), /config\.auth/);
 });
+
+test('onDenied carries the caller tenant/client after authentication, none before', async () => {
+  const denied: AuthDeniedEvent[] = [];
+  const a = await app(denied);
+  let t = accessToken();
+  await a.inject({
+    method: 'POST',
+    url: '/admin',
+    headers: { authorization: `DPoP ${t}`, dpop: proofFor(t, 'POST', '/admin') },
+  });
+  t = accessToken();
+  await a.inject({
+    method: 'POST',
+    url: PATH,
+    headers: {
+      authorization: `DPoP ${t}`,
+      dpop: proofFor(t, 'POST', PATH),
+      'x-stellaops-tenant': 'other',
+    },
+  });
+  t = accessToken({ tid: undefined });
+  await a.inject({
+    method: 'POST',
+    url: PATH,
+    headers: { authorization: `DPoP ${t}`, dpop: proofFor(t, 'POST', PATH) },
+  });
+  await a.inject({ method: 'POST', url: PATH, headers: { authorization: 'DPoP garbage' } });
+  assert.deepEqual(
+    denied.map((e) => [e.code, e.tenant, e.clientId]),
+    [
+      ['insufficient_scope', 'acme', 'ci'],
+      // The token's tenant, never the attacker-chosen header value.
+      ['tenant_mismatch', 'acme', 'ci'],
+      ['tenant_required', undefined, 'ci'],
+      ['invalid_token', undefined, undefined],
+    ],
+  );
+});

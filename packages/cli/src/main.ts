@@ -65,7 +65,7 @@ export async function main(argv: string[], env: CliEnv = processEnv()): Promise<
   const program = createProgram(env);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;

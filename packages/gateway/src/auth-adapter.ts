@@ -121,20 +121,15 @@ export function createAuthAuthenticator(options: AuthAdapterOptions): GatewayAut
       return toPrincipal(principal);
     },
     insufficientScope(required, principal) {
+      // The RFC 6750 §3.1 challenge (scheme from cnf, `scope` naming what the route needs).
+      const { tenant, ...rest } = principal;
       try {
-        requireScopes(
-          {
-            ...principal,
-            ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
-          } as Principal,
-          required,
-        );
+        requireScopes({ ...rest, ...(tenant === undefined ? {} : { tenant }) }, required);
       } catch (error) {
-        return error as AuthError;
+        if (error instanceof AuthError) return error;
+        throw error;
       }
-      return new AuthError('insufficient_scope', {
-        extra: { scope: [...required].sort().join(' ') },
-      });
+      throw new TypeError('insufficientScope called for a principal holding every scope');
     },
     signIdentity(principal, audience, correlationId) {
       const iat = epochSeconds(options.clock);

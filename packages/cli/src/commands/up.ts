@@ -63,7 +63,7 @@ Examples:
       } else {
         for (const line of handle.describe()) env.out(line);
       }
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
@@ -80,11 +80,7 @@ Examples:
               if (!opts.json) env.err('stopped');
               resolve();
             })
-            .catch((error: unknown) => {
-              env.err(`stop failed: ${(error as Error).message}`);
-              process.exitCode = 1;
-              resolve();
-            });
+            .catch((error: unknown) => reject(error as Error));
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -4,6 +4,7 @@ import { parseTrustFile, verifyBundle } from '@stella/attestor';
 import { parseJsonStrict } from '@stella/core';
 import type { CliEnv } from '../cli-env.ts';
 import { UsageError } from '../cli-env.ts';
+import { cliClientError } from '../client/errors.ts';
 
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
@@ -66,7 +67,9 @@ export function register(program: Command, env: CliEnv): void {
             result.ok ? 'verified' : `verification failed at step ${result.failedStep ?? '?'}`,
           );
         }
-        if (!result.ok) process.exitCode = 1;
+        if (!result.ok) {
+          throw cliClientError('verification_failed', { detail: result.failedStep ?? 'unknown' });
+        }
       },
     );
 }
