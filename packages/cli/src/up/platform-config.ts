@@ -38,6 +38,34 @@ export const platformConfigSchema = s.object({
     s.string({ enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     'info',
   ),
+  /**
+   * Secret references that replace the keys `stella up` generates in the data dir (e.g.
+   * `docker:authority_signing_key`, `k8s:signer-key/value`, `vault:secret/stella/log#pem`).
+   * Only references: a value that is not `file:|env:|docker:|k8s:|vault:` is refused.
+   */
+  secrets: s.optional(
+    s.object({
+      authoritySigningKey: s.optional(s.secretRef()),
+      gatewayEnvelopeKey: s.optional(s.secretRef()),
+      signerKey: s.optional(s.secretRef()),
+      logKey: s.optional(s.secretRef()),
+      dpopNonceSecret: s.optional(s.secretRef()),
+    }),
+    {},
+  ),
+  /** HashiCorp Vault for `vault:` references (KV v2 over HTTPS). */
+  vault: s.optional(
+    s.object({
+      address: s.string({ pattern: /^https:\/\/[^/?#@]+$/ }),
+      /** Token auth: a reference to the token (e.g. `file:/run/secrets/vault-token`). */
+      tokenRef: s.optional(s.secretRef()),
+      /** Kubernetes auth role (uses the pod's service-account token). */
+      kubernetesRole: s.optional(s.string({ min: 1, max: 128 })),
+      /** CA that signs Vault's certificate (a reference). */
+      caRef: s.optional(s.secretRef()),
+      namespace: s.optional(s.string({ min: 1, max: 256 })),
+    }),
+  ),
   authority: s.optional(
     s.object({
       /** Access-token lifetime, seconds (default 120; the Authority refuses > 300). */

@@ -11,6 +11,7 @@ import {
   envSecretProvider,
   dockerSecretProvider,
   k8sSecretProvider,
+  vaultSecretProvider,
   createLogger,
 } from '@stella/runtime';
 import { createSqlAuditSink } from '@stella/storage';
@@ -40,6 +41,7 @@ import { openPlatformStorage, type PlatformStorage } from './storage.ts';
 import { resolvePort } from './free-ports.ts';
 import { ensureSignerKeyState, loadEnvelopeKeys } from './service-keys.ts';
 import { writePlatformState, stateFile, type PlatformState } from '../platform-state.ts';
+import { UsageError } from '../cli-env.ts';
 
 export interface StartPlatformOptions {
   dataDir: string;
@@ -112,14 +114,15 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const logger = createLogger({ level: config.logLevel as 'info', destination: logStream });
   const clock = systemClock;
   const ids = createIdGenerator(clock);
-  const secrets = createSecretResolver({
-    providers: [
-      fileSecretProvider(),
-      envSecretProvider(options.env),
-      dockerSecretProvider(),
-      k8sSecretProvider(),
-    ],
-  });
+  const secrets = await createPlatformSecrets(config, options.env);
+  // Configured references replace the generated key files (never the other way round).
+  const keyRefs = {
+    authority: config.secrets.authoritySigningKey ?? files.keyRefs.authority,
+    gatewayEnvelope: config.secrets.gatewayEnvelopeKey ?? files.keyRefs.gatewayEnvelope,
+    signer: config.secrets.signerKey ?? files.keyRefs.signer,
+    log: config.secrets.logKey ?? files.keyRefs.log,
+    nonceSecret: config.secrets.dpopNonceSecret ?? files.keyRefs.nonceSecret,
+  };
   const text = async (ref: string) => (await secrets.resolveSecret(ref)).revealText();
 
   const loopback = '127.0.0.1';
@@ -171,8 +174,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   try {
     // ---------------------------------------------------------------- Authority
     progress('starting the Authority');
-    const signingKey = createPrivateKey(await text(files.keyRefs.authority));
-    const nonceSecret = (await secrets.resolveSecret(files.keyRefs.nonceSecret)).reveal();
+    const signingKey = createPrivateKey(await text(keyRefs.authority));
+    const nonceSecret = (await secrets.resolveSecret(keyRefs.nonceSecret)).reveal();
     const authority = await createAuthorityService({
       config: {
         issuer: externalUrl,
@@ -204,7 +207,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       clock,
       ids,
       signingKey,
-      signingKeyRef: files.keyRefs.authority,
+      signingKeyRef: keyRefs.authority,
       nonceSecret,
       keyDirectory: layout.keys,
       https: await internalTls('authority'),
@@ -215,7 +218,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
     // Shared verification pieces (each service fetches JWKS/revocations with its own identity).
     const nonceIssuer = createNonceIssuer({ secret: nonceSecret, clock });
-    const envelope = await loadEnvelopeKeys(secrets, files.keyRefs.gatewayEnvelope);
+    const envelope = await loadEnvelopeKeys(secrets, keyRefs.gatewayEnvelope);
     const verificationFor = async (service: 'signer' | 'attestor') => {
       const agent = new Agent({ connect: { ...(await identity(service)), ca: caPem } });
       const fetch = mtlsFetch(agent);
@@ -247,7 +250,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       {
         trustDomain: config.trustDomain,
         externalUrl,
-        logKey: files.keyRefs.log,
+        logKey: keyRefs.log,
         signerKeysUrl: `${internal.signer}/api/v1/signer/keys`,
         tls: idRefs('attestor'),
       },
@@ -272,12 +275,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     // ---------------------------------------------------------------- signer
     progress('starting the signer');
     const signerKeysFile = path.join(layout.keys, 'signer-keys.json');
-    await ensureSignerKeyState(
-      signerKeysFile,
-      secrets,
-      files.keyRefs.signer,
-      new Date(clock.now()),
-    );
+    await ensureSignerKeyState(signerKeysFile, secrets, keyRefs.signer, new Date(clock.now()));
     const signer = await composeSigner(
       {
         trustDomain: config.trustDomain,
@@ -335,8 +333,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
           certRef: fileRef(files.identities.gateway.certFile),
           caRef: fileRef(files.caFile),
         },
-        envelope: { keyRef: files.keyRefs.gatewayEnvelope, kid: envelope.kid },
-        nonceSecretRef: files.keyRefs.nonceSecret,
+        envelope: { keyRef: keyRefs.gatewayEnvelope, kid: envelope.kid },
+        nonceSecretRef: keyRefs.nonceSecret,
         upstreams: {
           authority: { url: internal.authority, servername: 'localhost' },
           signer: { url: internal.signer, servername: 'localhost' },
@@ -350,7 +348,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
     // ---------------------------------------------------------------- trust file, profile, state
     const trustFile = path.join(layout.root, 'trust.json');
-    await writeTrustFile(trustFile, files, signerKeysFile, secrets, [DEFAULT_TENANT]);
+    await writeTrustFile(trustFile, keyRefs.log, signerKeysFile, secrets, [DEFAULT_TENANT]);
     await writeFile(
       files.demo.profileFile,
       `${JSON.stringify(
@@ -418,6 +416,39 @@ interface AdminSurface {
   ): Promise<void>;
 }
 
+/** Secret providers, registered explicitly: file, env, Docker, Kubernetes, and Vault when configured. */
+async function createPlatformSecrets(config: PlatformConfig, env: NodeJS.ProcessEnv) {
+  const base = [
+    fileSecretProvider(),
+    envSecretProvider(env),
+    dockerSecretProvider(),
+    k8sSecretProvider(),
+  ];
+  const vault = config.vault;
+  if (vault === undefined) return createSecretResolver({ providers: base });
+  if ((vault.tokenRef === undefined) === (vault.kubernetesRole === undefined)) {
+    throw new UsageError('vault: set exactly one of tokenRef or kubernetesRole');
+  }
+  // Vault's own CA comes through the providers that need no Vault.
+  const bootstrap = createSecretResolver({ providers: base });
+  const ca =
+    vault.caRef === undefined ? undefined : (await bootstrap.resolveSecret(vault.caRef)).reveal();
+  return createSecretResolver({
+    providers: [
+      ...base,
+      vaultSecretProvider({
+        address: vault.address,
+        auth:
+          vault.tokenRef !== undefined
+            ? { method: 'token', tokenRef: vault.tokenRef }
+            : { method: 'kubernetes', role: vault.kubernetesRole ?? '' },
+        ...(ca === undefined ? {} : { ca }),
+        ...(vault.namespace === undefined ? {} : { namespace: vault.namespace }),
+      }),
+    ],
+  });
+}
+
 /** The `default` tenant, the admin credential's client, the signer's client and the demo client. */
 async function provisionDefaults(
   admin: AdminSurface,
@@ -467,7 +498,7 @@ async function provisionDefaults(
 
 async function writeTrustFile(
   file: string,
-  files: PlatformFiles,
+  logKeyRef: string,
   signerKeysFile: string,
   secrets: ReturnType<typeof createSecretResolver>,
   tenants: string[],
@@ -488,7 +519,7 @@ async function writeTrustFile(
   );
   const logSigner = createLogSigner({
     logPrefix: attestorDefaults.logPrefix,
-    privateKey: importPrivateKey((await secrets.resolveSecret(files.keyRefs.log)).reveal()),
+    privateKey: importPrivateKey((await secrets.resolveSecret(logKeyRef)).reveal()),
   });
   const trust = buildTrustFile({
     signerKeys,

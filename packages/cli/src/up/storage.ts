@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { isStellaError } from '@stella/core';
+import { UsageError } from '../cli-env.ts';
 import type { KeyValueStore, ObjectStore, SqlDatabase, Clock } from '@stella/core';
 import {
   createPgliteDatabase,
@@ -60,6 +62,15 @@ export async function openPlatformStorage(
   } catch (error) {
     await kv.close().catch(() => {});
     await db.close().catch(() => {});
+    if (
+      isStellaError(error) &&
+      error.code === 'db_unavailable' &&
+      options.databaseUrl !== undefined
+    ) {
+      throw new UsageError(
+        `cannot reach PostgreSQL at ${displayUrl(options.databaseUrl)}: check that it runs and STELLA_DATABASE_URL is right, or unset it to use the embedded PGlite`,
+      );
+    }
     throw error;
   }
   return {
