@@ -17,6 +17,7 @@
 import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -70,12 +71,13 @@ const noAudit: AuditSink = { append: () => Promise.resolve() };
 
 async function listen(
   handler: Parameters<typeof createServer>[1],
-): Promise<{ url: string; close: () => Promise<void> }> {
+): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createServer({ keepAliveTimeout: 10_000 }, handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    server,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -109,6 +111,7 @@ function createBenchAuthenticator(data: SutData): {
 /** Worker side: start the system under test, report its URL, stop on 'close'. */
 async function runSut(data: SutData): Promise<void> {
   let url: string;
+  let server: Server;
   let close: () => Promise<void>;
   if (data.kind === 'hop') {
     const pool = new Pool(data.upstreamUrl, { connections: 64 });
@@ -132,6 +135,7 @@ async function runSut(data: SutData): Promise<void> {
         .catch(() => res.writeHead(502).end());
     });
     url = hop.url;
+    server = hop.server;
     close = async () => {
       await hop.close();
       await pool.close();
@@ -154,22 +158,58 @@ async function runSut(data: SutData): Promise<void> {
     });
     await gateway.app.listen({ host: '127.0.0.1', port: 0 });
     url = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
+    server = gateway.app.server;
     close = async () => {
       await gateway.close();
       await kv.close();
     };
   }
+  // CPU accounting: the SUT's own CPU time per request it served, robust to a busy machine
+  // (throughput ratios move with other load; CPU µs per request barely does).
+  let served = 0;
+  server.on('request', () => {
+    served += 1;
+  });
   process.on('message', (message) => {
     if (message === 'close') void close().then(() => process.disconnect());
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system, served });
+    }
   });
   process.send?.(url);
 }
 
-function startSut(data: SutData): Promise<{ url: string; stop: () => Promise<void> }> {
+/** `BENCH_CPU_PROF_DIR=<dir>`: the system under test writes a V8 CPU profile there. */
+function profileArgs(kind: string): string[] {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  return dir === undefined || dir === ''
+    ? []
+    : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${kind}.cpuprofile`];
+}
+
+interface SutCpu {
+  readonly cpuUs: number;
+  readonly served: number;
+}
+
+interface Sut {
+  readonly url: string;
+  cpu(): Promise<SutCpu>;
+  stop(): Promise<void>;
+}
+
+/** CPU time the SUT spent per request served between two snapshots (µs). */
+function cpuPerRequest(a: SutCpu, b: SutCpu): number {
+  const served = b.served - a.served;
+  return served > 0 ? Math.round((b.cpuUs - a.cpuUs) / served) : Number.NaN;
+}
+
+function startSut(data: SutData): Promise<Sut> {
   // A child process (IPC channel) rather than a worker: Node 20 does not apply tsx's hooks to a
   // .ts worker entry, and a separate process also isolates the heap and the event loop.
   const child = fork(fileURLToPath(import.meta.url), ['--sut'], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profileArgs(data.kind)],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   child.send(data);
@@ -179,6 +219,11 @@ function startSut(data: SutData): Promise<{ url: string; stop: () => Promise<voi
     child.once('message', (url) =>
       resolve({
         url: String(url),
+        cpu: () =>
+          new Promise<SutCpu>((r) => {
+            child.once('message', (m) => r(m as SutCpu));
+            child.send('cpu');
+          }),
         stop: async () => {
           child.removeAllListeners('exit');
           const exited = new Promise((r) => child.once('exit', r));
@@ -287,7 +332,9 @@ async function main() {
   log(`${BENCH}: plain undici proxy hop (own process) …`);
   const hopSut = await startSut({ kind: 'hop', ...sutData });
   const h = driver(hopSut.url);
+  const hopCpu0 = await hopSut.cpu();
   const hop = await measureOps(h.op, { durationMs, concurrency: CONCURRENCY });
+  const hopCpuUs = cpuPerRequest(hopCpu0, await hopSut.cpu());
   await h.close();
   await hopSut.stop();
 
@@ -302,7 +349,9 @@ async function main() {
     return { authorization: `DPoP ${token}`, dpop: p };
   });
   log(`${BENCH}: through the gateway, full DPoP verification (own process) …`);
+  const gwCpu0 = await gwSut.cpu();
   const through = await measureOps(g.op, { durationMs, concurrency: CONCURRENCY });
+  const gwCpuUs = cpuPerRequest(gwCpu0, await gwSut.cpu());
   await g.close();
   await gwSut.stop();
 
@@ -330,6 +379,15 @@ async function main() {
   report('plain_proxy_hop', hop, direct);
   report('gateway_dpop', through, hop);
   report('dpop_token_verify', verifyOnly, undefined, 'verifications/s');
+  // Machine-load-independent view: CPU the proxying process spends per request.
+  emit({ bench: BENCH, metric: 'plain_proxy_hop_cpu', value: hopCpuUs, unit: 'cpu-µs/req' });
+  emit({
+    bench: BENCH,
+    metric: 'gateway_dpop_cpu',
+    value: gwCpuUs,
+    unit: 'cpu-µs/req',
+    ratio_to_hop: round3(gwCpuUs / hopCpuUs),
+  });
   const ok = through.opsPerSec >= 0.5 * hop.opsPerSec && through.p99Ms <= 2 * hop.p99Ms;
   log(
     `${BENCH}: gateway vs plain hop: throughput ${round3(through.opsPerSec / hop.opsPerSec)}×, p99 ${round3(through.p99Ms / hop.p99Ms)}× → targets ${ok ? 'met' : 'NOT met'}`,

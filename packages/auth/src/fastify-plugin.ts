@@ -73,17 +73,28 @@ function collectHeaders(raw: readonly string[]): Record<string, string[]> {
   return headers;
 }
 
-function peerOf(request: FastifyRequest): PeerCertificateLike | undefined {
+// The verified peer certificate of a TLS 1.3 connection, read once per connection: TLS 1.3 has
+// no renegotiation (RFC 8446 §4.6.2 post-handshake auth is not enabled by Node), so the peer
+// cannot change for the socket's life. `getPeerCertificate()` re-parses the X.509 on every call
+// (a top self-time frame on the signer's hot path). TLS 1.2 connections are never cached, since
+// renegotiation (RFC 5746) could present a different certificate on the same socket.
+type PeerCache = WeakMap<object, PeerCertificateLike>;
+
+function peerOf(request: FastifyRequest, peerCache: PeerCache): PeerCertificateLike | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>;
   // Only a chain-verified certificate counts (the TLS server sets `authorized`).
   if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') {
     return undefined;
   }
+  const cached = peerCache.get(socket);
+  if (cached !== undefined) return cached;
   const cert = socket.getPeerCertificate();
-  return {
+  const peer: PeerCertificateLike = Object.freeze({
     ...(cert.raw === undefined ? {} : { raw: new Uint8Array(cert.raw) }),
     ...(cert.subjectaltname === undefined ? {} : { subjectaltname: cert.subjectaltname }),
-  };
+  });
+  if (socket.getProtocol?.() === 'TLSv1.3') peerCache.set(socket, peer);
+  return peer;
 }
 
 function authPluginImpl(
@@ -92,6 +103,7 @@ function authPluginImpl(
   done: (error?: Error) => void,
 ): void {
   const correlationOf = options.correlationId ?? ((request: FastifyRequest) => request.id);
+  const peerCache: PeerCache = new WeakMap();
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRoute', (route) => {
@@ -149,7 +161,7 @@ function authPluginImpl(
     try {
       if (auth === undefined) throw new TypeError('route without config.auth'); // → 500
       const headers = collectHeaders(request.raw.rawHeaders);
-      const peerCertificate = peerOf(request);
+      const peerCertificate = peerOf(request, peerCache);
       principal = await options.verifier.verifyRequest({
         method: request.method,
         url: request.url,

@@ -4,9 +4,8 @@
  * 8-byte big-endian integer. The current and previous windows are accepted, so a nonce lives
  * between one and two windows. Every replica with the same secret issues and accepts the same.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '@stella/core';
-import { constantTimeEqual } from '@stella/core';
 
 export interface NonceIssuer {
   current(): string;
@@ -31,23 +30,37 @@ export function createNonceIssuer(options: NonceIssuerOptions): NonceIssuer {
   const windowMs = (options.windowSeconds ?? 60) * 1000;
   if (!Number.isInteger(windowMs) || windowMs <= 0) throw new TypeError('invalid windowSeconds');
 
-  const nonceFor = (window: number): Buffer => {
+  const computeNonce = (window: number): Buffer => {
     const counter = Buffer.alloc(8);
     counter.writeBigUInt64BE(BigInt(window));
     // Compared as canonical base64url text, so non-canonical encodings of the MAC never match.
     return Buffer.from(createHmac('sha256', secret).update(counter).digest('base64url'));
+  };
+  // The nonce of a window never changes: remember the last two computed (hot path: every DPoP
+  // request on a nonce route checks both windows; the HMACs run once per window, not per call).
+  const memo = new Map<number, Buffer>();
+  const nonceFor = (window: number): Buffer => {
+    let nonce = memo.get(window);
+    if (nonce === undefined) {
+      nonce = computeNonce(window);
+      memo.set(window, nonce);
+      if (memo.size > 2) memo.delete(memo.keys().next().value as number);
+    }
+    return nonce;
   };
   const windowNow = () => Math.floor(options.clock.now() / windowMs);
 
   return {
     current: () => nonceFor(windowNow()).toString('ascii'),
     isValid(nonce) {
+      // Every nonce is 43 base64url characters (a public length), so equal-length buffers are
+      // compared directly in constant time.
       if (typeof nonce !== 'string' || !NONCE.test(nonce)) return false;
       const presented = Buffer.from(nonce, 'ascii');
       const window = windowNow();
       // Both comparisons always run: timing does not reveal which window matched.
-      const current = constantTimeEqual(presented, nonceFor(window));
-      const previous = constantTimeEqual(presented, nonceFor(window - 1));
+      const current = timingSafeEqual(presented, nonceFor(window));
+      const previous = timingSafeEqual(presented, nonceFor(window - 1));
       return current || previous;
     },
   };

@@ -5,8 +5,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@stella/core';
-import { digestsEqual, sha256 } from '@stella/core';
+import { sha256 } from '@stella/core';
 import { encodeBase64url } from '@stella/core';
+import { equalFixedLengthText } from './equal-text.ts';
 import { AuthError } from './errors.ts';
 import { normalizeHtu } from './htu.ts';
 import { JwsFormatError, parseCompactJws, verifyJwsSignature } from './jws.ts';
@@ -126,11 +127,11 @@ export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
   if (options.accessToken !== undefined) {
     const ath = payload['ath'];
     if (typeof ath !== 'string') throw refuse('ath missing');
-    if (!digestsEqual(ath, encodeBase64url(sha256(options.accessToken)))) {
+    if (!equalFixedLengthText(ath, encodeBase64url(sha256(options.accessToken)))) {
       throw refuse('ath mismatch');
     }
   }
-  if (options.expectedJkt !== undefined && !digestsEqual(jkt, options.expectedJkt)) {
+  if (options.expectedJkt !== undefined && !equalFixedLengthText(jkt, options.expectedJkt)) {
     throw refuse('jkt mismatch');
   }
   return {

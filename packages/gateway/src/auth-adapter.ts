@@ -23,7 +23,6 @@ import type {
   RevocationChecker,
 } from '@stella/auth';
 import type { GatewayAuthenticator, GatewayPrincipal } from './auth-port.ts';
-import { createCachedAccessTokenVerifier } from './token-cache.ts';
 
 export interface AuthAdapterOptions {
   /** The Authority's issuer URL (`iss`, exactly). */
@@ -45,8 +44,12 @@ export interface AuthAdapterOptions {
   readonly envelopeKid: string;
   /** Envelope lifetime, seconds (≤ 30, PLATFORM.md §4). Default 30. */
   readonly envelopeTtlSeconds?: number;
-  /** Verified-token cache lifetime, ms (token-cache.ts; default 30 000, 0 = off). */
-  readonly tokenCacheMaxAgeMs?: number;
+  /**
+   * Verified access tokens remembered per audience (`@stella/auth` LRU; default 1024, 0 = off).
+   * A hit skips only the JWS parse and signature: the signing key must still be the one the
+   * JWKS serves for its kid, and time claims and revocation are re-checked on every request.
+   */
+  readonly verifiedTokenCacheEntries?: number;
   /** DPoP replay window, ms: ≥ 2 × the ±30 s `iat` acceptance (RFC 9449 §11.1). Default 120 s. */
   readonly replayWindowMs?: number;
 }
@@ -77,22 +80,16 @@ export function createAuthAuthenticator(options: AuthAdapterOptions): GatewayAut
       createRequestVerifier({
         audience,
         externalUrl: options.externalUrl,
-        accessTokens: createCachedAccessTokenVerifier(
-          createAccessTokenVerifier({
-            issuer: options.issuer,
-            audience,
-            jwks: options.jwks,
-            clock: options.clock,
-            ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
-          }),
-          {
-            clock: options.clock,
-            ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
-            ...(options.tokenCacheMaxAgeMs === undefined
-              ? {}
-              : { maxAgeMs: options.tokenCacheMaxAgeMs }),
-          },
-        ),
+        accessTokens: createAccessTokenVerifier({
+          issuer: options.issuer,
+          audience,
+          jwks: options.jwks,
+          clock: options.clock,
+          ...(options.revocations === undefined ? {} : { revocations: options.revocations }),
+          ...(options.verifiedTokenCacheEntries === undefined
+            ? {}
+            : { verifiedTokenCacheEntries: options.verifiedTokenCacheEntries }),
+        }),
         replayCache,
         ...(options.nonceIssuer === undefined ? {} : { nonceIssuer: options.nonceIssuer }),
         requireNonce: false,

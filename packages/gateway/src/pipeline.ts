@@ -55,11 +55,7 @@ function collectHeaders(raw: readonly string[]): Record<string, string[]> {
 
 /** Fresh context with the correlation id resolved (step 1, runs before anything can fail). */
 export function createContext(request: FastifyRequest, ids: IdGenerator): RequestContext {
-  const { correlationId, traceparent } = resolveCorrelation(
-    header(request, 'x-correlation-id'),
-    header(request, 'traceparent'),
-    ids,
-  );
+  const { correlationId, traceparent } = resolveCorrelation(request.headers, ids);
   return {
     correlationId,
     traceparent,

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createIdGenerator, systemClock } from '@stella/core';
-import { parseTraceparent, resolveCorrelation } from '../src/correlation.ts';
+import { resolveCorrelation } from '../src/correlation.ts';
 import { parseMediaType } from '../src/body-policy.ts';
 import { classifyParserError } from '../src/client-error.ts';
 import { formatClientCertHeader } from '../src/client-cert.ts';
@@ -11,9 +11,19 @@ const ids = createIdGenerator(systemClock);
 const TP = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 describe('correlation', () => {
+  test('a valid X-Correlation-Id is kept; a malformed one is replaced', () => {
+    assert.equal(
+      resolveCorrelation({ 'x-correlation-id': 'req-12345678' }, ids).correlationId,
+      'req-12345678',
+    );
+    assert.notEqual(
+      resolveCorrelation({ 'x-correlation-id': 'bad id!' }, ids).correlationId,
+      'bad id!',
+    );
+  });
   test('keeps the trace of a valid traceparent with a new parent span', () => {
     const inbound = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const c = resolveCorrelation(undefined, inbound, ids);
+    const c = resolveCorrelation({ traceparent: inbound }, ids);
     assert.equal(c.correlationId, '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.match(c.traceparent, /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
     assert.notEqual(c.traceparent, inbound);
@@ -25,7 +35,11 @@ describe('correlation', () => {
     ['uppercase', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01'],
     ['short', '00-4bf92f35-00f067aa0ba902b7-01'],
   ] as const) {
-    test(`refuses traceparent ${name}`, () => assert.equal(parseTraceparent(tp), undefined));
+    test(`refuses traceparent ${name}: a new trace is started`, () => {
+      const c = resolveCorrelation({ traceparent: tp }, ids);
+      assert.doesNotMatch(c.traceparent, new RegExp(tp.split('-')[1] ?? ''));
+      assert.match(c.traceparent, TP);
+    });
   }
   test('property: output is always well-formed whatever the input', () => {
     fc.assert(
@@ -33,8 +47,12 @@ describe('correlation', () => {
         fc.option(fc.string({ maxLength: 200 })),
         fc.option(fc.string({ maxLength: 80 })),
         (cid, tp) => {
-          const c = resolveCorrelation(cid ?? undefined, tp ?? undefined, ids);
-          assert.match(c.correlationId, /^[A-Za-z0-9._:-]{8,128}$/);
+          const headers = {
+            ...(cid === null ? {} : { 'x-correlation-id': cid }),
+            ...(tp === null ? {} : { traceparent: tp }),
+          };
+          const c = resolveCorrelation(headers, ids);
+          assert.match(c.correlationId, /^[A-Za-z0-9._-]{8,64}$/);
           assert.match(c.traceparent, TP);
         },
       ),

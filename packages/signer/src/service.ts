@@ -139,6 +139,9 @@ export async function createSignerService(options: SignerServiceOptions): Promis
   });
   registerSignRoute(app, deps);
   registerKeysRoute(app, options.keys);
+  // Liveness for the gateway's /readyz and `stella doctor`; the listener itself admits only
+  // platform-CA client certificates, so this answers nothing but "the process serves".
+  app.get('/healthz', { config: { auth: 'public' } }, async () => ({ status: 'ok' }));
   app.setNotFoundHandler(async (request, reply) => {
     const { status, body } = toErrorBody(signerError('not_found'), request.correlationId);
     return reply.code(status).send(body);

@@ -110,14 +110,14 @@ export async function bootstrapDataDir(
 
   const keyFiles = {
     authority: path.join(layout.keys, 'authority-es256.pem'),
-    gatewayEnvelope: path.join(layout.keys, 'gateway-envelope-es256.pem'),
+    gatewayEnvelope: path.join(layout.keys, 'gateway-envelope-ed25519.pem'),
     signer: path.join(layout.keys, 'signer-ed25519.pem'),
     log: path.join(layout.keys, 'log-ed25519.pem'),
     nonceSecret: path.join(layout.secrets, 'dpop-nonce.key'),
   };
   const kinds: Record<keyof typeof keyFiles, 'ec' | 'ed25519' | 'random'> = {
     authority: 'ec',
-    gatewayEnvelope: 'ec',
+    gatewayEnvelope: 'ed25519',
     signer: 'ed25519',
     log: 'ed25519',
     nonceSecret: 'random',
