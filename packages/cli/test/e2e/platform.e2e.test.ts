@@ -121,6 +121,85 @@ describe('the platform end to end', { timeout: 240_000 }, () => {
     );
   });
 
+  test('a tls_client_auth client: certificate from `stella pki issue-client`, token through the gateway', async () => {
+    const d = p.dataDir;
+    const issued = json<{ certFile: string; keyFile: string; san: string }>(
+      await stella(
+        'pki',
+        'issue-client',
+        '--id',
+        'acme-mtls',
+        '--tenant',
+        'acme',
+        '--out-dir',
+        work,
+        '--data-dir',
+        d,
+        '--json',
+      ),
+    );
+    assert.equal(issued.san, 'urn:stellaops:client:acme-mtls');
+    const added = await stella(
+      'clients',
+      'add',
+      '--id',
+      'acme-mtls',
+      '--tenant',
+      'acme',
+      '--scopes',
+      'evidence:read evidence:write',
+      '--audiences',
+      'attestor',
+      '--mtls',
+      '--data-dir',
+      d,
+      '--json',
+    );
+    assert.equal(added.code, 0, added.err.join('\n'));
+    const mtlsProfile = path.join(work, 'acme-mtls.profile.json');
+    await writeFile(
+      mtlsProfile,
+      JSON.stringify({
+        issuer: p.ready.issuer,
+        gateway: p.ready.gateway,
+        clientId: 'acme-mtls',
+        tenant: 'acme',
+        authMethod: 'tls_client_auth',
+        certFile: issued.certFile,
+        keyFile: issued.keyFile,
+        caFile: p.ready.caFile,
+      }),
+    );
+    // The gateway verifies the client certificate and forwards it to the Authority (RFC 9440).
+    const token = json<{ access_token: string }>(
+      await stella(
+        'token',
+        '--profile',
+        mtlsProfile,
+        '--audience',
+        'attestor',
+        '--scope',
+        'evidence:write',
+        '--json',
+      ),
+    );
+    secretsSeen.push(token.access_token);
+    const claims = JSON.parse(
+      Buffer.from(token.access_token.split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    assert.equal(claims['client_id'], 'acme-mtls');
+    assert.equal(claims['tid'], 'acme');
+    const put = await stella(
+      'evidence',
+      'put',
+      path.join(work, 'acme-ci.jwks.json'),
+      '--profile',
+      mtlsProfile,
+      '--json',
+    );
+    assert.equal(put.code, 0, put.err.join('\n'));
+  });
+
   test('an independent client (openid-client 6) gets a DPoP-bound token through the gateway', async () => {
     const agent = new Agent({ connect: { ca: await readFile(p.ready.caFile, 'utf8') } });
     const customFetch = ((url: string, options: object) =>
