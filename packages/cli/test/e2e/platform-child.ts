@@ -3,21 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ReadyLine } from '../../src/up/platform.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 const STELLA = path.join(ROOT, 'packages', 'cli', 'bin', 'stella.mjs');
 
-export interface ReadyLine {
-  event: 'ready';
-  gateway: string;
-  issuer: string;
-  caFile: string;
-  trustFile: string;
-  dataDir: string;
-  tenant: string;
-  profile: string;
-  internal: { authority: string; signer: string; attestor: string };
-}
+export type { ReadyLine };
 
 export interface PlatformChild {
   ready: ReadyLine;
