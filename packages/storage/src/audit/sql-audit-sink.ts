@@ -8,7 +8,8 @@
  * before reading the chain head, so two sinks (two replicas) extend one chain, never fork it; the
  * (tenant, seq) primary key is the backstop.
  */
-import { AUDIT_GENESIS, auditChainHash, systemClock } from '@stella/core';
+import { createHash } from 'node:crypto';
+import { AUDIT_GENESIS, isSha256Hex, systemClock } from '@stella/core';
 import type { AuditEvent, AuditSink, Clock, SqlDatabase, SqlQueryable } from '@stella/core';
 import { prepareAuditEvent } from './prepare-audit-event.ts';
 import type { PreparedAuditEvent } from './prepare-audit-event.ts';
@@ -18,6 +19,11 @@ export interface SqlAuditSinkOptions {
   readonly clock?: Clock;
   /** Most events written in one transaction. Default 256. */
   readonly maxBatch?: number;
+  /**
+   * Extra milliseconds a commit waits for more appends while appends are concurrent (the last
+   * commit carried more than one event). Default 1; 0 commits right after the current turn.
+   */
+  readonly lingerMs?: number;
 }
 
 interface Pending extends PreparedAuditEvent {
@@ -29,8 +35,27 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
   const { db } = options;
   const clock = options.clock ?? systemClock;
   const maxBatch = options.maxBatch ?? 256;
+  const lingerMs = options.lingerMs ?? 1;
+  if (!Number.isFinite(lingerMs) || lingerMs < 0 || lingerMs > 100) {
+    throw new TypeError('lingerMs must be between 0 and 100');
+  }
+  const lastBatch = new Map<string, number>();
   const queues = new Map<string, Pending[]>();
   const flushing = new Set<string>();
+
+  /**
+   * Waits before a commit so concurrent appends share it: always past the current event-loop
+   * turn (setImmediate runs after the I/O poll phase, so every request that reaches its audit
+   * step in this turn joins; a microtask start would commit the first append alone), and, while
+   * appends are evidently concurrent (this tenant's previous commit carried more than one
+   * event), `lingerMs` longer for the requests still on their way.
+   */
+  function gather(tenant: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (lingerMs > 0 && (lastBatch.get(tenant) ?? 0) > 1) setTimeout(resolve, lingerMs);
+      else setImmediate(resolve);
+    });
+  }
 
   async function drain(tenant: string): Promise<void> {
     try {
@@ -39,12 +64,23 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
         queue !== undefined && queue.length > 0;
         queue = queues.get(tenant)
       ) {
-        const batch = queue.splice(0, maxBatch);
+        await gather(tenant);
+        // The batch is taken INSIDE the transaction, i.e. once the connection is ours: on a
+        // single-connection store (PGlite) the wait for the lock is where appends pile up, and
+        // everything queued by then shares this commit instead of waiting for the next one.
+        let batch: Pending[] | undefined;
         try {
-          await db.withTenant(tenant, (tx) => writeBatch(tx, tenant, batch));
-          for (const p of batch) p.resolve();
+          await db.withTenant(tenant, (tx) => {
+            if (batch !== undefined) throw new TypeError('audit batch transaction re-entered');
+            batch = queue.splice(0, maxBatch);
+            lastBatch.set(tenant, batch.length);
+            return writeBatch(tx, tenant, batch);
+          });
+          for (const p of batch ?? []) p.resolve();
         } catch (error) {
-          for (const p of batch) p.reject(error);
+          // A transaction that failed before it ran the batch still fails the events it would
+          // have carried (fail loud, never spin on a broken store).
+          for (const p of batch ?? queue.splice(0, maxBatch)) p.reject(error);
         }
       }
       queues.delete(tenant);
@@ -66,15 +102,26 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
         const queue = queues.get(tenant) ?? [];
         queues.set(tenant, queue);
         queue.push({ ...prepared, resolve, reject });
-        // One drainer per tenant: later appends join the queue it is already draining. Starting
-        // it on the next microtask lets a burst of same-tick appends share the first commit.
+        // One drainer per tenant: later appends join the queue it is already draining.
         if (!flushing.has(tenant)) {
           flushing.add(tenant);
-          queueMicrotask(() => void drain(tenant));
+          void drain(tenant);
         }
       });
     },
   };
+}
+
+/**
+ * core's `auditChainHash` over the canonical text `prepareAuditEvent` already produced (the
+ * exact bytes stored), instead of canonicalizing every event a second time on the hot path.
+ */
+function chainHash(prevHashHex: string, canonical: string): string {
+  if (!isSha256Hex(prevHashHex)) throw new TypeError('audit chain head is not a SHA-256 digest');
+  return createHash('sha256')
+    .update(Buffer.from(prevHashHex, 'hex'))
+    .update(canonical, 'utf8')
+    .digest('hex');
 }
 
 async function writeBatch(
@@ -93,7 +140,7 @@ async function writeBatch(
   const params: unknown[] = [];
   for (const p of batch) {
     seq += 1;
-    const hash = auditChainHash(prevHash, p.event);
+    const hash = chainHash(prevHash, p.canonical);
     const base = params.length;
     values.push(
       `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`,

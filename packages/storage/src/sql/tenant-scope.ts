@@ -17,9 +17,12 @@ export async function enterTenantScope(
   appRole: string,
   tenant: string,
 ): Promise<void> {
-  // appRole is validated by assertRoleName (identifier only); tenant goes as a bound parameter.
-  await query(`SET LOCAL ROLE ${appRole}`);
-  await query("SELECT set_config('stella.tenant', $1, true)", [tenant]);
+  // One round trip: `set_config('role', …, true)` is SET LOCAL ROLE (the `role` GUC), and both
+  // values go as bound parameters (appRole is also validated as an identifier by assertRoleName).
+  await query("SELECT set_config('role', $1, true), set_config('stella.tenant', $2, true)", [
+    appRole,
+    tenant,
+  ]);
 }
 
 /**
