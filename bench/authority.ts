@@ -9,11 +9,15 @@
  *      private_key_jwt + DPoP + JWT access tokens — the peer.
  * Every request carries a FRESH assertion and a FRESH DPoP proof (unique `jti`s). They are
  * SIGNED AHEAD in a pool, outside the timed section (request i uses pair i), so the figures are
- * the server's work, not the load generator's. Plain HTTP on loopback for both servers.
+ * the server's work, not the load generator's. Plain HTTP on loopback for both servers; each
+ * server runs in its own CHILD process (the load generator stays here, off the server's event
+ * loop); `BENCH_INPROCESS=1` restores the in-process harness, `BENCH_CPU_PROFILE=<dir>` writes a
+ * V8 CPU profile of each server process.
  */
 import { generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,7 +70,7 @@ async function freePort(): Promise<number> {
 
 const clientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const dpopKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const clientJwk = {
+const clientJwk: Record<string, unknown> = {
   ...clientKey.publicKey.export({ format: 'jwk' }),
   kid: 'bench-1',
   alg: 'ES256',
@@ -152,7 +156,7 @@ async function measureServer(
   return results;
 }
 
-async function startAuthority() {
+async function startAuthority(clientJwk: Record<string, unknown>) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'authority-bench-'));
@@ -200,7 +204,7 @@ interface ProviderLike {
   listen(port: number, host: string): { close(cb: () => void): void };
 }
 
-async function startPeer() {
+async function startPeer(clientJwk: Record<string, unknown>) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const mod = (await import('oidc-provider' as string)) as {
@@ -292,7 +296,7 @@ async function main() {
     ...fields(raw),
   });
 
-  const authority = await startAuthority();
+  const authority = await serve('ours');
   let ours: Map<number, MeasureResult>;
   try {
     ours = await measureServer(
@@ -311,7 +315,7 @@ async function main() {
 
   let peer: Map<number, MeasureResult> | undefined;
   try {
-    const provider = await startPeer();
+    const provider = await serve('peer');
     try {
       peer = await measureServer(
         'oidc-provider 8',
@@ -364,4 +368,60 @@ async function main() {
   log(`${BENCH}: done in ${Math.round((performance.now() - started) / 1000)} s`);
 }
 
-await main();
+type ServerKind = 'ours' | 'peer';
+const SERVE_ENV = 'AUTHORITY_BENCH_SERVE';
+
+/**
+ * Starts a server under test. By default in a CHILD process, so the server has the event loop to
+ * itself and the load generator (undici, in this process) does not eat into its figures on this
+ * 2-core machine; both servers get the same treatment. `BENCH_INPROCESS=1` runs them in this
+ * process instead (the original harness, for comparison with older results).
+ */
+async function serve(kind: ServerKind): Promise<{ issuer: string; close(): Promise<void> }> {
+  const start = kind === 'ours' ? startAuthority : startPeer;
+  if (process.env['BENCH_INPROCESS'] === '1') return start(clientJwk);
+  const child = fork(import.meta.filename, [], {
+    env: {
+      ...process.env,
+      [SERVE_ENV]: kind,
+      AUTHORITY_BENCH_CLIENT_JWK: JSON.stringify(clientJwk),
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each server process (read the top frames).
+    execArgv: [
+      ...process.execArgv,
+      ...(process.env['BENCH_CPU_PROFILE'] === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROFILE']}`]),
+    ],
+  });
+  const issuer = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { issuer: string }).issuer));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
+  });
+  return {
+    issuer,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('close');
+      }),
+  };
+}
+
+async function serveChild(kind: ServerKind) {
+  const jwk = JSON.parse(process.env['AUTHORITY_BENCH_CLIENT_JWK'] ?? '{}') as Record<
+    string,
+    unknown
+  >;
+  const server = await (kind === 'ours' ? startAuthority(jwk) : startPeer(jwk));
+  process.on('message', (m) => {
+    if (m !== 'close') return;
+    void server.close().then(() => process.exit(0));
+  });
+  process.send?.({ issuer: server.issuer });
+}
+
+const serveKind = process.env[SERVE_ENV];
+if (serveKind === 'ours' || serveKind === 'peer') await serveChild(serveKind);
+else await main();

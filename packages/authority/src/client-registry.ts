@@ -179,13 +179,16 @@ export function createClientRegistry(db: SqlDatabase) {
         return toRecord(row);
       });
     },
-    /** Disables a client (a revocation: bumps the bundle sequence); false when not active. */
-    async disableClient(id: string, now: Date): Promise<boolean> {
+    /**
+     * Disables a client (a revocation: bumps the bundle sequence); false when not active.
+     * `revokedAt` (default `now`) may lie ahead by the client-cache bound (`client-cache.ts`).
+     */
+    async disableClient(id: string, now: Date, revokedAt: Date = now): Promise<boolean> {
       return db.withoutTenant(async (tx) => {
         const result = await tx.query(
           `UPDATE authority_clients SET status = 'disabled', revoked_at = $2
            WHERE id = $1 AND status = 'active'`,
-          [id, now.toISOString()],
+          [id, revokedAt.toISOString()],
         );
         if (result.rowCount !== 1) return false;
         await bumpRevocationSequence(tx, now);
@@ -196,13 +199,13 @@ export function createClientRegistry(db: SqlDatabase) {
      * Disables a tenant: a revocation of every token issued for it (`tenants` list of the bundle,
      * introspection `active:false`); bumps the bundle sequence. False when not active.
      */
-    async disableTenant(id: string, now: Date): Promise<boolean> {
+    async disableTenant(id: string, now: Date, revokedAt: Date = now): Promise<boolean> {
       if (!TENANT_ID.test(id)) return false;
       return db.withoutTenant(async (tx) => {
         const result = await tx.query(
           `UPDATE authority_tenants SET status = 'disabled', revoked_at = $2
            WHERE id = $1 AND status = 'active'`,
-          [id, now.toISOString()],
+          [id, revokedAt.toISOString()],
         );
         if (result.rowCount !== 1) return false;
         await bumpRevocationSequence(tx, now);

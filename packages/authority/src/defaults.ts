@@ -52,6 +52,12 @@ export interface AuthorityConfig {
   readonly adminClientLimit: RateLimit;
   /** How long a replica caches signing-key metadata before re-reading it, milliseconds. */
   readonly keyRefreshMs: number;
+  /**
+   * How long a replica trusts its cached ACTIVE client and tenant records, milliseconds (0: no
+   * cache). A client or tenant disabled through another replica stops getting tokens here within
+   * this bound; the replica that disables refuses at once (`client-cache.ts`).
+   */
+  readonly clientCacheMs: number;
 }
 
 const minute = 60_000;
@@ -74,6 +80,7 @@ export const authorityDefaults = Object.freeze({
   revokeClientLimit: Object.freeze({ limit: 60, windowMs: minute }),
   adminClientLimit: Object.freeze({ limit: 5, windowMs: minute }),
   keyRefreshMs: 5_000,
+  clientCacheMs: 2_000,
 }) satisfies AuthorityConfig;
 
 /** PLATFORM.md §2: token lifetime hard cap, seconds. */
@@ -165,6 +172,7 @@ export function resolveAuthorityConfig(input: Partial<AuthorityConfig> = {}): Au
     checkLimit(name, merged[name]);
   }
   checkInteger('keyRefreshMs', merged.keyRefreshMs, 0, 300_000);
+  checkInteger('clientCacheMs', merged.clientCacheMs, 0, 30_000);
   return Object.freeze({
     ...merged,
     requireNonceAudiences: Object.freeze([...merged.requireNonceAudiences]),

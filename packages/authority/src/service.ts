@@ -20,6 +20,7 @@ import type { AuthorityConfig } from './defaults.ts';
 import { resolveAuthorityConfig } from './defaults.ts';
 import { createClientRegistry, validateNewClient } from './client-registry.ts';
 import type { NewClient } from './client-registry.ts';
+import { createCachedClientRegistry } from './client-cache.ts';
 import { createClientAuthenticator } from './client-auth/authenticate-client.ts';
 import { createPrivateKeyJwtVerifier } from './client-auth/private-key-jwt.ts';
 import { installHttpSupport } from './http-support.ts';
@@ -94,7 +95,12 @@ export async function createAuthorityService(
   });
   await keys.ensureInitialKey(options.signingKey, options.signingKeyRef);
 
-  const clients = createClientRegistry(db);
+  // Token requests read clients and tenants from a per-replica cache (bounded staleness,
+  // invalidated on this replica by every admin write); introspection reads revocations live.
+  const clients = createCachedClientRegistry(createClientRegistry(db), {
+    clock,
+    ttlMs: config.clientCacheMs,
+  });
   const rateLimit = createRateLimiter(kv);
   const nonces = createNonceIssuer({ secret: options.nonceSecret, clock });
   const replay = createReplayCache(kv, {
@@ -131,6 +137,9 @@ export async function createAuthorityService(
   });
   installHttpSupport(app, { ids, logger, maxFormBytes: config.maxFormBytes });
   registerDiscoveryRoutes(app, config, keys);
+  // Liveness for the gateway's /readyz and `stella doctor` (the listener admits only clients the
+  // TLS layer accepted; this says nothing but "the process serves").
+  app.get('/healthz', async () => ({ status: 'ok' }));
   registerTokenRoute(app, {
     config,
     audit,

@@ -10,7 +10,7 @@ import type { ClientRecord, ClientRegistry } from '../client-registry.ts';
 import type { FormParams } from '../form-body.ts';
 import { optionalParam } from '../form-body.ts';
 import { parseBasicAuthorization, verifyClientSecret } from './client-secret.ts';
-import { JWT_BEARER_ASSERTION_TYPE, peekAssertionClientId } from './private-key-jwt.ts';
+import { JWT_BEARER_ASSERTION_TYPE, parseClientAssertion } from './private-key-jwt.ts';
 import type { ClientAssertionVerifier } from './private-key-jwt.ts';
 import { certificateThumbprint, verifyClientCertificate } from './client-certificate.ts';
 
@@ -61,11 +61,11 @@ export function createClientAuthenticator(deps: ClientAuthenticatorDeps) {
       if (assertionType !== JWT_BEARER_ASSERTION_TYPE || assertion === undefined) {
         fail('unsupported client_assertion_type');
       }
-      const clientId = peekAssertionClientId(assertion);
+      const { clientId, parsed } = parseClientAssertion(assertion);
       if (paramClientId !== undefined && paramClientId !== clientId) fail('client_id mismatch');
       const client = await deps.clients.getActiveClient(clientId);
       if (client === undefined) fail('unknown or disabled client');
-      await deps.verifyAssertion(client, assertion);
+      await deps.verifyAssertion(client, parsed);
       return { client, method: 'private_key_jwt', x5tS256: undefined };
     }
 

@@ -5,12 +5,17 @@
  * remembered in the shared KV store until `exp` so a replayed assertion is refused on every
  * replica (RFC 7523 §3 (7)).
  */
-import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
-import type { JWTVerifyGetKey } from 'jose';
 import type { Clock, KeyValueStore } from '@stella/core';
 import { epochSeconds, sha256Hex } from '@stella/core';
 import { authorityError } from '../errors.ts';
 import type { ClientRecord } from '../client-registry.ts';
+import {
+  AssertionFormatError,
+  createClientKeyCache,
+  parseAssertionJws,
+  verifyAssertionSignature,
+} from './assertion-jws.ts';
+import type { ParsedAssertion } from './assertion-jws.ts';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const MAX_ASSERTION_LENGTH = 8192;
@@ -27,66 +32,71 @@ function fail(detail: string): never {
   throw authorityError('invalid_client', { detail: `private_key_jwt: ${detail}` });
 }
 
-/** The unverified `iss`/`sub` of an assertion, only to look the client up (never trusted). */
-export function peekAssertionClientId(assertion: string): string {
-  if (assertion.length > MAX_ASSERTION_LENGTH) fail('assertion too large');
-  let claims: { iss?: unknown; sub?: unknown };
+function parse(assertion: string): ParsedAssertion {
   try {
-    claims = decodeJwt(assertion);
-  } catch {
-    return fail('assertion is not a JWT');
+    return parseAssertionJws(assertion, MAX_ASSERTION_LENGTH);
+  } catch (error) {
+    if (error instanceof AssertionFormatError) return fail(error.message);
+    throw error;
   }
-  if (typeof claims.iss !== 'string' || claims.iss !== claims.sub) fail('iss and sub differ');
-  return claims.iss;
 }
 
-export function createPrivateKeyJwtVerifier(options: PrivateKeyJwtOptions) {
-  // Key import costs about as much as a verify, so each client's imported key set is cached by
-  // the exact registered JWKS text (a re-registration changes the text and so the cache entry).
-  const keySets = new Map<string, JWTVerifyGetKey>();
-  function keySetFor(client: ClientRecord): JWTVerifyGetKey {
-    const cacheKey = `${client.id}\n${JSON.stringify(client.jwks)}`;
-    let keySet = keySets.get(cacheKey);
-    if (keySet === undefined) {
-      if (keySets.size >= 1024) keySets.clear();
-      keySet = createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]);
-      keySets.set(cacheKey, keySet);
-    }
-    return keySet;
+/**
+ * Parses an assertion once and names its client by the unverified `iss`/`sub` — only to look
+ * the client up (never trusted: the verifier checks the signature and both claims again).
+ */
+export function parseClientAssertion(assertion: string): {
+  clientId: string;
+  parsed: ParsedAssertion;
+} {
+  const parsed = parse(assertion);
+  const { claims } = parsed;
+  if (typeof claims['iss'] !== 'string' || claims['iss'] !== claims['sub']) {
+    fail('iss and sub differ');
   }
+  return { clientId: claims['iss'], parsed };
+}
+
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export function createPrivateKeyJwtVerifier(options: PrivateKeyJwtOptions) {
+  const keysFor = createClientKeyCache();
+  const skew = options.clockSkewSeconds;
 
   return async function verifyClientAssertion(
     client: ClientRecord,
-    assertion: string,
+    parsed: ParsedAssertion,
   ): Promise<{ jti: string }> {
     if (client.authMethod !== 'private_key_jwt' || client.jwks === undefined) {
       fail('client is not registered for private_key_jwt');
     }
+    if (!verifyAssertionSignature(parsed, keysFor(client))) fail('signature does not verify');
+    const { claims } = parsed;
     const now = epochSeconds(options.clock);
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(assertion, keySetFor(client), {
-        algorithms: ['ES256', 'EdDSA'],
-        issuer: client.id,
-        subject: client.id,
-        // RFC 7523 §3 (3): the audience is the authorization server's issuer identifier.
-        audience: options.issuer,
-        requiredClaims: ['exp', 'jti'],
-        currentDate: new Date(now * 1000),
-        clockTolerance: options.clockSkewSeconds,
-      }));
-    } catch (error) {
-      const code = error instanceof joseErrors.JOSEError ? error.code : 'unexpected';
-      return fail(`verification failed (${code})`);
+    // RFC 7523 §3 (1), (2): iss and sub are the client id.
+    if (claims['iss'] !== client.id || claims['sub'] !== client.id) fail('iss/sub');
+    // RFC 7523 §3 (3): the audience is (or contains) the authorization server's issuer.
+    const aud = claims['aud'];
+    if (!(aud === options.issuer || (Array.isArray(aud) && aud.includes(options.issuer)))) {
+      fail('aud');
     }
-    const exp = payload['exp'] as number;
-    const jti = payload['jti'];
+    // RFC 7523 §3 (4): exp required, not passed (RFC 7519 §4.1.4, with skew).
+    const exp = claims['exp'];
+    if (!isTime(exp)) fail('exp missing');
+    if (exp <= now - skew) fail('expired');
+    // RFC 7519 §4.1.5 / §4.1.6: nbf not in the future; iat, when present, a NumericDate.
+    const nbf = claims['nbf'];
+    if (nbf !== undefined && (!isTime(nbf) || nbf > now + skew)) fail('nbf');
+    const iat = claims['iat'];
+    if (iat !== undefined && !isTime(iat)) fail('iat');
+    const jti = claims['jti'];
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) fail('bad jti');
     // RFC 7523 §3 (4) plus PLATFORM.md §2: exp at most 5 minutes ahead, so a stolen assertion is
     // short-lived and the replay entry below is bounded.
     if (exp > now + options.maxAssertionLifetimeSeconds) fail('exp too far ahead');
-    const ttlMs = (exp - now + options.clockSkewSeconds) * 1000;
+    const ttlMs = (exp - now + skew) * 1000;
     const key = `authority:assertion-jti:${sha256Hex(`${client.id}\n${jti}`)}`;
+    // RFC 7523 §3 (7): single use on every replica (shared KV).
     if (!(await options.kv.setIfAbsent(key, '1', Math.max(ttlMs, 1000)))) fail('jti replayed');
     return { jti };
   };

@@ -115,6 +115,48 @@ function replicaSuite(
         error_description: 'the DPoP proof is invalid',
       });
     });
+
+    test('a client disabled on one replica: refused there at once, on the other within clientCacheMs', async () => {
+      const client = await newKeyClient(`disabled-${randomBytes(4).toString('hex')}`);
+      await a.service.admin.addClient(keyClientRegistration(client));
+      const key = await newDpopKey();
+      const token = async (h: Harness) =>
+        (await post(h, await tokenRequestParams(client, clock), await dpopProof(key, clock)))
+          .statusCode;
+      assert.equal(await token(a), 200); // replica A now holds the active record in its cache
+      assert.equal(await b.service.admin.disableClient(client.id), true);
+      assert.equal(await token(b), 401, 'the replica that disabled refuses immediately');
+      // Documented bound: replica A may still serve its cached record until clientCacheMs.
+      clock.advance(a.service.config.clientCacheMs);
+      assert.equal(await token(a), 401, 'refused on the other replica after the bound');
+      // The bundle revokes tokens up to the bound, so anything A issued meanwhile is revoked.
+      const bundle = await a.service.app.inject({ method: 'GET', url: '/revocations' });
+      const payload = JSON.parse(
+        Buffer.from(bundle.body.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { clients: { client_id: string; revokedAt: number }[] };
+      const entry = payload.clients.find((c) => c.client_id === client.id);
+      assert.ok(entry !== undefined);
+      // Disabled at T (= now - clientCacheMs) with revokedAt = T + clientCacheMs = now.
+      assert.equal(entry.revokedAt, Math.floor(clock.now() / 1000));
+      clock.advance(1_000);
+    });
+
+    test('a tenant disabled on one replica is refused on the other within clientCacheMs', async () => {
+      const tenant = `t-${randomBytes(4).toString('hex')}`;
+      await a.service.admin.addTenant(tenant);
+      const client = await newKeyClient(`tenant-${randomBytes(4).toString('hex')}`);
+      await a.service.admin.addClient(keyClientRegistration(client, { tenants: [tenant] }));
+      const key = await newDpopKey();
+      const token = async (h: Harness) =>
+        (await post(h, await tokenRequestParams(client, clock), await dpopProof(key, clock)))
+          .statusCode;
+      assert.equal(await token(a), 200);
+      assert.equal(await b.service.admin.disableTenant(tenant), true);
+      assert.equal(await token(b), 400);
+      clock.advance(a.service.config.clientCacheMs);
+      assert.equal(await token(a), 400);
+      clock.advance(1_000);
+    });
   });
 }
 
