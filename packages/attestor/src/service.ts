@@ -176,6 +176,8 @@ export async function createAttestorService(
     ...sink,
   });
   registerLogRoutes(app, { log, signer });
+  // Liveness for the gateway's /readyz and `stella doctor`; no caller restriction, no data.
+  app.get('/healthz', { config: { auth: 'public' } }, async () => ({ status: 'ok' }));
   registerVerifyRoute(app, {
     log,
     signer,

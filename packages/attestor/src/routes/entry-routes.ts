@@ -1,8 +1,9 @@
 /**
  * Log entries (issue 6 wire table): `POST /api/v1/attestor/entries` (signer only, returns a
  * receipt; 201 for a new entry, 200 for a duplicate envelope), `GET /api/v1/attestor/entries/<uuid>`
- * (entry + envelope + receipt) and `GET /api/v1/attestor/entries?subject=sha256:<hex>&cursor=<c>`
- * (newest first; the cursor is the smallest index of the previous page).
+ * and `GET /api/v1/attestor/entries/by-index/<n>` (entry + envelope + receipt; issue 6 "entry by
+ * uuid or index") and `GET /api/v1/attestor/entries?subject=sha256:<hex>&cursor=<c>` (newest
+ * first; the cursor is the smallest index of the previous page).
  */
 import type { FastifyInstance } from 'fastify';
 import { isStellaError } from '@stella/core';
@@ -102,6 +103,19 @@ export function registerEntryRoutes(app: FastifyInstance, deps: EntryRouteDeps):
       const uuid = (request.params as { uuid: string }).uuid;
       if (!UUID.test(uuid)) throw attestorError('invalid_request', { detail: 'uuid' });
       const entry = await deps.log.entryByUuid(tenantOf(request), uuid);
+      if (entry === undefined) throw attestorError('not_found');
+      return reply.send(entryBody(entry));
+    },
+  });
+  app.route({
+    method: 'GET',
+    // A static segment: never taken for a uuid (the uuid route refuses anything but a uuid).
+    url: '/api/v1/attestor/entries/by-index/:index',
+    config: { auth: { scopes: ['attestor:read'], tenant: true }, callers: ['gateway'] },
+    handler: async (request, reply) => {
+      const index = parseCount((request.params as { index: string }).index, 'index');
+      const entry = await deps.log.entryByIndex(tenantOf(request), index);
+      // Beyond the log's size and another tenant's index look the same: absent.
       if (entry === undefined) throw attestorError('not_found');
       return reply.send(entryBody(entry));
     },

@@ -50,19 +50,20 @@ export async function readConsistencyProof(
 
 /**
  * Appends leaf hashes to a tree of `size` leaves whose right border (`treeRootNodes(size)`) is
- * `border`. Returns every complete-subtree hash the batch creates (to insert) and the new root.
+ * `border`. Returns every complete-subtree hash the batch creates (to insert), the new root and
+ * the new right border (what the next append starts from).
  */
 export function appendLeafHashes(
   size: number,
   border: readonly Uint8Array[],
   leafHashes: readonly Uint8Array[],
-): { stored: StoredHash[]; root: Uint8Array } {
+): { stored: StoredHash[]; root: Uint8Array; border: readonly Uint8Array[] } {
   const range = createCompactRange(logHasher, size, border);
   const stored: StoredHash[] = [];
   for (const leafHash of leafHashes) {
     range.append(leafHash, (id, hash) => stored.push({ level: id.level, index: id.index, hash }));
   }
-  return { stored, root: range.root() };
+  return { stored, root: range.root(), border: range.hashes() };
 }
 
 export { treeRootNodes };

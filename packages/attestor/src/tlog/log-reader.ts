@@ -23,6 +23,8 @@ export interface LogReader {
   inclusionProof(tenant: string, index: number, size: number): Promise<Uint8Array[]>;
   consistencyProof(tenant: string, from: number, to: number): Promise<Uint8Array[]>;
   entryByUuid(tenant: string, uuid: string): Promise<LogEntry | undefined>;
+  /** The entry at `index` in the tenant's log (undefined when the log is not that long). */
+  entryByIndex(tenant: string, index: number): Promise<LogEntry | undefined>;
   entryByEnvelope(tenant: string, envelopeSha256: string): Promise<LogEntry | undefined>;
   /** Newest first; `before` is the cursor (an index, exclusive). */
   entriesBySubject(
@@ -86,6 +88,11 @@ export function createLogReader(deps: { db: SqlDatabase; signer: LogSigner }): L
     entryByUuid: (tenant, uuid) =>
       deps.db.withTenant(tenant, async (tx) => {
         const leaf = await store.leafByUuid(tx, uuid);
+        return leaf === undefined ? undefined : (await receiptsFor(tx, tenant, [leaf]))[0];
+      }),
+    entryByIndex: (tenant, index) =>
+      deps.db.withTenant(tenant, async (tx) => {
+        const leaf = await store.leafByIndex(tx, index);
         return leaf === undefined ? undefined : (await receiptsFor(tx, tenant, [leaf]))[0];
       }),
     entryByEnvelope: (tenant, envelopeSha256) =>

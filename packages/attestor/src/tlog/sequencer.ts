@@ -5,31 +5,28 @@
  * stores the checkpoint, and builds every receipt. Each submission resolves only after its batch
  * committed. Replicas contend for the lock and never fork the log; the primary key on
  * (tenant, idx) would refuse a fork even if they did.
+ *
+ * Cost per batch (PostgreSQL round trips dominate): lock, one state read, one multi-table write
+ * (batch-store.ts) plus the adapter's BEGIN / scope / COMMIT. Leaves are drafted before the
+ * transaction; the tree's right border is cached between batches and re-validated under the lock;
+ * receipt proofs come from hashes the batch already holds.
  */
-import { epochSeconds } from '@stella/core';
+import { constantTimeEqual, epochSeconds } from '@stella/core';
 import type { Clock, IdGenerator, SqlDatabase, SqlQueryable } from '@stella/core';
-import { inclusionProofNodes, treeRootNodes } from '@stella/crypto';
-import type { NodeId } from '@stella/crypto';
+import { rootFromStoredHashes, treeRootNodes } from '@stella/crypto';
 import { attestorError } from '../errors.ts';
 import { createReceipt } from '../receipt.ts';
 import type { Receipt } from '../receipt.ts';
-import { encodeLeafData } from './leaf-data.ts';
-import type { LeafSubject } from './leaf-data.ts';
+import { draftLeaf, knownNodeReader, nodeKey } from './batch-nodes.ts';
+import type { DraftLeaf, PreparedEntry } from './batch-nodes.ts';
 import { appendLeafHashes, logHasher, readInclusionProof } from './log-hashes.ts';
-import type { NodeReader } from './log-hashes.ts';
 import type { LogSigner } from './log-signer.ts';
+import { readLogState, writeBatch } from './batch-store.ts';
+import type { ExistingLeaf } from './batch-store.ts';
 import * as store from './tlog-store.ts';
-import type { LeafRow } from './tlog-store.ts';
+import type { CheckpointRow, LeafRow } from './tlog-store.ts';
 
-/** A verified submission, ready to log (all checks ran before it was queued). */
-export interface PreparedEntry {
-  readonly envelopeSha256: string;
-  /** RFC 8785 bytes of the envelope JSON (hash = envelopeSha256). */
-  readonly envelope: Uint8Array;
-  readonly payloadSha256: string;
-  readonly predicateType: string;
-  readonly subjects: readonly LeafSubject[];
-}
+export type { PreparedEntry } from './batch-nodes.ts';
 
 export interface SequencerOptions {
   readonly db: SqlDatabase;
@@ -58,8 +55,22 @@ interface TenantQueue {
   running: Promise<void>;
 }
 
+/** A tenant tree as of the last batch this process committed. */
+interface CachedTree {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly border: readonly Uint8Array[];
+  readonly note: string;
+}
+
+interface Batch {
+  readonly receipts: Receipt[];
+  readonly tree: CachedTree;
+}
+
 export function createSequencer(options: SequencerOptions): Sequencer {
   const queues = new Map<string, TenantQueue>();
+  const trees = new Map<string, CachedTree>();
   let closed = false;
 
   function schedule(tenant: string, queue: TenantQueue, now: boolean): void {
@@ -79,108 +90,121 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     while (queue.items.length > 0) {
       const batch = queue.items.splice(0, options.maxBatch);
       try {
-        const receipts = await options.db.withTenant(tenant, (tx) => integrate(tx, tenant, batch));
-        batch.forEach((p, i) => p.resolve(receipts[i]!));
+        // Leaf bytes and hashes depend only on the entry and the time: computed before the
+        // transaction, so the lock is held for SQL and the checkpoint signature only.
+        const integratedTime = epochSeconds(options.clock);
+        const drafts = batch.map((p) => draftLeaf(p.entry, options.ids.uuid(), integratedTime));
+        const done = await options.db.withTenant(tenant, (tx) => integrate(tx, tenant, drafts));
+        // Only a committed batch may become the cached state the next batch starts from.
+        trees.set(tenant, done.tree);
+        batch.forEach((p, i) => p.resolve(done.receipts[i]!));
       } catch (error) {
+        trees.delete(tenant);
         batch.forEach((p) => p.reject(error));
       }
     }
   }
 
-  async function integrate(tx: SqlQueryable, tenant: string, batch: Pending[]): Promise<Receipt[]> {
+  /**
+   * One batch under the tenant's lock. Steady state: lock, one state read, one write. The right
+   * border of the tree is cached between batches and trusted only when the log is still exactly
+   * where this process left it (same size, and the latest checkpoint's root is the root of the
+   * cached border); any other writer (a second replica) makes it reload from stored hashes.
+   */
+  async function integrate(
+    tx: SqlQueryable,
+    tenant: string,
+    drafts: readonly DraftLeaf[],
+  ): Promise<Batch> {
     await store.lockLog(tx, tenant);
-    const size = await store.readLogSize(tx);
-    const existing = new Map<string, LeafRow>();
-    for (const row of await store.leavesByEnvelope(
+    const state = await readLogState(
       tx,
-      batch.map((p) => p.entry.envelopeSha256),
-    )) {
-      existing.set(row.envelopeSha256, row);
-    }
-    const integratedTime = epochSeconds(options.clock);
+      drafts.map((d) => d.entry.envelopeSha256),
+    );
+    const { size, latest } = state;
+    const border = await borderOf(tx, tenant, size, latest);
+    const byEnvelope = new Map<string, ExistingLeaf>();
+    for (const leaf of state.existing) byEnvelope.set(leaf.envelopeSha256, leaf);
     const fresh: LeafRow[] = [];
-    for (const { entry } of batch) {
-      if (existing.has(entry.envelopeSha256)) continue; // duplicate → the existing entry
-      const leafData = encodeLeafData({
-        kind: 'dsse/v1',
-        envelopeSha256: entry.envelopeSha256,
-        payloadSha256: entry.payloadSha256,
-        predicateType: entry.predicateType,
-        subjects: entry.subjects,
-        integratedTime,
-      });
+    for (const draft of drafts) {
+      const { entry } = draft;
+      if (byEnvelope.has(entry.envelopeSha256)) continue; // duplicate → the existing entry
       const row: LeafRow = {
         index: size + fresh.length,
-        uuid: options.ids.uuid(),
-        leafData,
-        leafHash: logHasher.hashLeaf(leafData),
+        uuid: draft.uuid,
+        leafData: draft.leafData,
+        leafHash: draft.leafHash,
         envelopeSha256: entry.envelopeSha256,
         envelope: entry.envelope,
         predicateType: entry.predicateType,
         subjectDigests: entry.subjects.map((s) => s.digest),
-        integratedTime,
+        integratedTime: draft.integratedTime,
       };
       fresh.push(row);
-      existing.set(entry.envelopeSha256, row);
+      byEnvelope.set(entry.envelopeSha256, row);
     }
-    let treeSize = size;
-    let note: string;
+    // Nodes this process knows without a read: the old border and every node the batch creates.
+    const known = new Map<string, Uint8Array>();
+    treeRootNodes(size).forEach((id, i) => known.set(nodeKey(id), border[i]!));
+    let tree: CachedTree;
     if (fresh.length > 0) {
-      const border = await store.readNodeHashes(tx, treeRootNodes(size));
       const appended = appendLeafHashes(
         size,
         border,
         fresh.map((r) => r.leafHash),
       );
-      await store.insertLeaves(tx, tenant, fresh);
-      await store.insertHashes(tx, tenant, appended.stored);
-      treeSize = size + fresh.length;
-      note = options.signer.sign(tenant, treeSize, appended.root);
-      await store.insertCheckpoint(
-        tx,
-        tenant,
-        { size: treeSize, root: appended.root, note },
-        new Date(options.clock.now()),
-      );
+      for (const h of appended.stored) known.set(nodeKey(h), h.hash);
+      const treeSize = size + fresh.length;
+      const note = options.signer.sign(tenant, treeSize, appended.root);
+      await writeBatch(tx, tenant, {
+        leaves: fresh,
+        hashes: appended.stored,
+        checkpoint: { size: treeSize, root: appended.root, note },
+        createdAt: new Date(options.clock.now()),
+      });
+      tree = { size: treeSize, root: appended.root, border: appended.border, note };
     } else {
-      const latest = await store.latestCheckpoint(tx);
       if (latest === undefined || latest.size !== size) throw attestorError('log_unavailable');
-      note = latest.note;
+      tree = { size, root: latest.root, border, note: latest.note };
     }
-    const reader = await prefetch(
-      tx,
-      batch.map((p) => existing.get(p.entry.envelopeSha256)!.index),
-      treeSize,
-    );
+    const read = knownNodeReader(tx, known);
     const receipts: Receipt[] = [];
-    for (const { entry } of batch) {
-      const row = existing.get(entry.envelopeSha256)!;
+    for (const { entry } of drafts) {
+      const leaf = byEnvelope.get(entry.envelopeSha256)!;
       receipts.push(
         createReceipt({
-          uuid: row.uuid,
-          index: row.index,
-          leafData: row.leafData,
-          envelopeSha256: row.envelopeSha256,
-          treeSize,
-          proof: await readInclusionProof(reader, row.index, treeSize),
-          checkpoint: note,
+          uuid: leaf.uuid,
+          index: leaf.index,
+          leafData: leaf.leafData,
+          envelopeSha256: leaf.envelopeSha256,
+          treeSize: tree.size,
+          proof: await readInclusionProof(read, leaf.index, tree.size),
+          checkpoint: tree.note,
         }),
       );
     }
-    return receipts;
+    return { receipts, tree };
   }
 
-  /** Reads the union of every receipt's proof nodes in one query (O(batch · log n) rows). */
-  async function prefetch(tx: SqlQueryable, indexes: number[], size: number): Promise<NodeReader> {
-    const wanted = new Map<string, NodeId>();
-    for (const index of indexes) {
-      for (const id of inclusionProofNodes(index, size).ids)
-        wanted.set(`${id.level}/${id.index}`, id);
+  /** The right border of the tree of `size` leaves: cached when provably current, else read. */
+  async function borderOf(
+    tx: SqlQueryable,
+    tenant: string,
+    size: number,
+    latest: CheckpointRow | undefined,
+  ): Promise<readonly Uint8Array[]> {
+    const cached = trees.get(tenant);
+    const current = latest !== undefined && latest.size === size;
+    if (current && cached?.size === size && constantTimeEqual(cached.root, latest.root)) {
+      return cached.border;
     }
-    const ids = [...wanted.values()];
-    const hashes = await store.readNodeHashes(tx, ids);
-    const found = new Map(ids.map((id, i) => [`${id.level}/${id.index}`, hashes[i]!]));
-    return (want) => Promise.resolve(want.map((id) => found.get(`${id.level}/${id.index}`)!));
+    const border = await store.readNodeHashes(tx, treeRootNodes(size));
+    // The stored hashes must reproduce the published root, or appending would extend a tree
+    // nobody signed: refuse rather than fork from a corrupt table.
+    if (current && !constantTimeEqual(rootFromStoredHashes(logHasher, size, border), latest.root)) {
+      throw attestorError('log_unavailable');
+    }
+    return border;
   }
 
   return {

@@ -431,6 +431,11 @@ describe('the platform end to end', { timeout: 240_000 }, () => {
     assert.notEqual((await stella('audit', 'verify', dir)).code, 0);
   });
 
+  test('stella doctor finds every service healthy and every internal listener mTLS-only', async () => {
+    const run = await stella('doctor', '--data-dir', p.dataDir, '--json');
+    assert.equal(run.code, 0, run.out.join('\n') + run.err.join('\n'));
+  });
+
   test('no token, DPoP proof, private key or secret appears in logs or the audit export', async () => {
     const logDir = path.join(p.dataDir, 'logs');
     const texts = [
