@@ -21,8 +21,14 @@ export { AuthError, authError, authErrorCodes, isAuthError } from './errors.ts';
 export type { AuthErrorCode, AuthErrorOptions, ChallengeScheme } from './errors.ts';
 export { DPOP_ALGS, toChallenge, toTokenEndpointError } from './challenge.ts';
 export type { Challenge, ChallengeOptions, TokenEndpointError } from './challenge.ts';
-export { verifyDpopProof } from './validate-dpop.ts';
-export type { DpopNonceCheck, DpopProof, VerifyDpopProofOptions } from './validate-dpop.ts';
+export { createDpopHeaderCache, verifyDpopProof } from './validate-dpop.ts';
+export type {
+  DpopHeaderCache,
+  DpopNonceCheck,
+  DpopProof,
+  DpopProofHeader,
+  VerifyDpopProofOptions,
+} from './validate-dpop.ts';
 export { normalizeHtu, requestHtu } from './htu.ts';
 export { createKeyCache, jwkThumbprint, parsePublicJwk } from './public-jwk.ts';
 export type { KeyCache, PublicJwk } from './public-jwk.ts';

@@ -29,8 +29,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 // RFC 7515 §4 / RFC 7519 §4: a JOSE header or claims set with duplicate member names MUST be
 // rejected (or the last one used); JSON.parse silently keeps the last, so two verifiers could
 // disagree on e.g. `alg` or `aud`. The strict I-JSON parser refuses duplicates, lone surrogates
-// and numbers outside the double range.
-function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
+// and numbers outside the double range. Decodes one header or payload segment.
+export function decodeJoseObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = parseJsonStrict(utf8.decode(decodeBase64url(segment)));
@@ -43,24 +43,45 @@ function decodeJsonObject(segment: string, what: string): Record<string, unknown
   return value as Record<string, unknown>;
 }
 
+export interface CompactJwsSegments {
+  readonly header: string;
+  readonly payload: string;
+  readonly signature: string;
+}
+
+/** Size cap and shape of attacker-controlled compact JWS text, before any decoding. */
+export function splitCompactJws(text: unknown, maxBytes: number): CompactJwsSegments {
+  if (typeof text !== 'string') throw new JwsFormatError('not a string');
+  if (text.length > maxBytes) throw new JwsFormatError('too large');
+  if (!COMPACT.test(text)) throw new JwsFormatError('not three base64url segments');
+  const first = text.indexOf('.');
+  const second = text.indexOf('.', first + 1);
+  return {
+    header: text.slice(0, first),
+    payload: text.slice(first + 1, second),
+    signature: text.slice(second + 1),
+  };
+}
+
+/** The signature segment's bytes. */
+export function decodeJwsSignature(segment: string): Uint8Array {
+  try {
+    return decodeBase64url(segment);
+  } catch {
+    throw new JwsFormatError('signature is not base64url');
+  }
+}
+
 /**
  * Parses attacker-controlled compact JWS text. The size cap is applied before any decoding, and
  * `crit` is refused outright because this platform understands no JWS extensions
  * (RFC 7515 §4.1.11: unknown critical extensions MUST be rejected).
  */
 export function parseCompactJws(text: unknown, maxBytes: number): ParsedJws {
-  if (typeof text !== 'string') throw new JwsFormatError('not a string');
-  if (text.length > maxBytes) throw new JwsFormatError('too large');
-  if (!COMPACT.test(text)) throw new JwsFormatError('not three base64url segments');
-  const [h = '', p = '', s = ''] = text.split('.');
-  const header = decodeJsonObject(h, 'header');
-  const payload = decodeJsonObject(p, 'payload');
-  let signature: Uint8Array;
-  try {
-    signature = decodeBase64url(s);
-  } catch {
-    throw new JwsFormatError('signature is not base64url');
-  }
+  const { header: h, payload: p, signature: s } = splitCompactJws(text, maxBytes);
+  const header = decodeJoseObject(h, 'header');
+  const payload = decodeJoseObject(p, 'payload');
+  const signature = decodeJwsSignature(s);
   if (header['crit'] !== undefined) throw new JwsFormatError('crit is not supported');
   return { header, payload, signingInput: Buffer.from(`${h}.${p}`, 'ascii'), signature };
 }

@@ -38,20 +38,23 @@ export function createNonceIssuer(options: NonceIssuerOptions): NonceIssuer {
   };
   // The nonce of a window never changes: remember the last two computed (hot path: every DPoP
   // request on a nonce route checks both windows; the HMACs run once per window, not per call).
-  const memo = new Map<number, Buffer>();
-  const nonceFor = (window: number): Buffer => {
+  const memo = new Map<number, { readonly bytes: Buffer; readonly text: string }>();
+  const memoFor = (window: number) => {
     let nonce = memo.get(window);
     if (nonce === undefined) {
-      nonce = computeNonce(window);
+      const bytes = computeNonce(window);
+      nonce = { bytes, text: bytes.toString('ascii') };
       memo.set(window, nonce);
       if (memo.size > 2) memo.delete(memo.keys().next().value as number);
     }
     return nonce;
   };
+  const nonceFor = (window: number): Buffer => memoFor(window).bytes;
   const windowNow = () => Math.floor(options.clock.now() / windowMs);
 
   return {
-    current: () => nonceFor(windowNow()).toString('ascii'),
+    // Every nonce-route response carries the current nonce: the text is memoised with the MAC.
+    current: () => memoFor(windowNow()).text,
     isValid(nonce) {
       // Every nonce is 43 base64url characters (a public length), so equal-length buffers are
       // compared directly in constant time.

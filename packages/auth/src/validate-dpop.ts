@@ -3,15 +3,21 @@
  * distinct log-only `detail`. Pure: the clock, nonce validity and expected thumbprint are inputs;
  * replay (§11.1) is the caller's step with `ReplayCache` after this returns.
  */
+import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@stella/core';
-import { sha256 } from '@stella/core';
-import { encodeBase64url } from '@stella/core';
 import { equalFixedLengthText } from './equal-text.ts';
 import { AuthError } from './errors.ts';
 import { normalizeHtu } from './htu.ts';
-import { JwsFormatError, parseCompactJws, verifyJwsSignature } from './jws.ts';
+import {
+  decodeJoseObject,
+  decodeJwsSignature,
+  JwsFormatError,
+  splitCompactJws,
+  verifyJwsSignature,
+} from './jws.ts';
 import type { JwsAlgorithm } from './jws.ts';
+import { LruCache } from './lru.ts';
 import { importPublicJwk, jwkThumbprint, parsePublicJwk } from './public-jwk.ts';
 import type { KeyCache, PublicJwk } from './public-jwk.ts';
 
@@ -36,6 +42,32 @@ export interface VerifyDpopProofOptions {
   readonly iatSkewSeconds?: number;
   readonly maxProofBytes?: number;
   readonly keyCache?: KeyCache;
+  /** Validated proof headers by their exact base64url segment (`createDpopHeaderCache`). */
+  readonly headerCache?: DpopHeaderCache;
+}
+
+/**
+ * What checks (4), (5) and (7) established about one proof header. A client signs every proof
+ * with the same key, so its header segment is byte-identical across requests: remembering the
+ * verdict by the exact segment text skips the header decode, strict JSON parse, JWK validation
+ * and RFC 7638 thumbprint. The signature (6) and every claim check still run per proof.
+ */
+export interface DpopProofHeader {
+  readonly alg: JwsAlgorithm;
+  readonly jwk: PublicJwk;
+  readonly jkt: string;
+}
+
+export interface DpopHeaderCache {
+  get(segment: string): DpopProofHeader | undefined;
+  set(segment: string, header: DpopProofHeader): void;
+}
+
+/** Segments longer than this are verified but never remembered (bounds the cache's memory). */
+const MAX_CACHED_HEADER_CHARS = 1024;
+
+export function createDpopHeaderCache(maxEntries = 1024): DpopHeaderCache {
+  return new LruCache<string, DpopProofHeader>(maxEntries);
 }
 
 export interface DpopProof {
@@ -68,20 +100,8 @@ function proofKey(jwk: PublicJwk, jkt: string, cache: KeyCache | undefined): Key
   return key;
 }
 
-export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
-  const skew = options.iatSkewSeconds ?? 30;
-  const maxBytes = options.maxProofBytes ?? 8192;
-
-  // (1) exactly one DPoP header field.
-  if (options.proofs.length !== 1) throw refuse(`dpop header count ${options.proofs.length}`);
-  // (2) a single well-formed JWT; size-capped before any decoding (attacker-controlled).
-  let jws;
-  try {
-    jws = parseCompactJws(options.proofs[0], maxBytes);
-  } catch (error) {
-    throw refuse(`malformed proof: ${error instanceof JwsFormatError ? error.message : 'parse'}`);
-  }
-  const { header, payload } = jws;
+/** Checks (4), (5), (7) on a freshly parsed header; the result is frozen (it may be cached). */
+function checkHeader(header: Readonly<Record<string, unknown>>): DpopProofHeader {
   // (4) typ (RFC 9449 §4.2: explicit typing, RFC 8725 §3.11).
   if (header['typ'] !== 'dpop+jwt') throw refuse('typ is not dpop+jwt');
   // (5) asymmetric allow-listed alg; `none` and HS* never pass.
@@ -90,10 +110,45 @@ export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
   // (7) jwk is public and consistent with alg (checked before use as a verification key).
   const jwk = parsePublicJwk(header['jwk'], alg as JwsAlgorithm);
   if (typeof jwk === 'string') throw refuse(jwk);
+  return Object.freeze({
+    alg: alg as JwsAlgorithm,
+    jwk: Object.freeze(jwk),
+    jkt: jwkThumbprint(jwk),
+  });
+}
+
+export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
+  const skew = options.iatSkewSeconds ?? 30;
+  const maxBytes = options.maxProofBytes ?? 8192;
+
+  // (1) exactly one DPoP header field.
+  if (options.proofs.length !== 1) throw refuse(`dpop header count ${options.proofs.length}`);
+  // (2) a single well-formed JWT; size-capped before any decoding (attacker-controlled).
+  let segments;
+  let cached: DpopProofHeader | undefined;
+  let parsedHeader: Record<string, unknown> | undefined;
+  let payload: Record<string, unknown>;
+  let signature: Uint8Array;
+  try {
+    segments = splitCompactJws(options.proofs[0], maxBytes);
+    cached = options.headerCache?.get(segments.header);
+    if (cached === undefined) parsedHeader = decodeJoseObject(segments.header, 'header');
+    payload = decodeJoseObject(segments.payload, 'payload');
+    signature = decodeJwsSignature(segments.signature);
+    if (parsedHeader?.['crit'] !== undefined) throw new JwsFormatError('crit is not supported');
+  } catch (error) {
+    throw refuse(`malformed proof: ${error instanceof JwsFormatError ? error.message : 'parse'}`);
+  }
+  const proofHeader = cached ?? checkHeader(parsedHeader ?? {});
+  const { alg, jwk, jkt } = proofHeader;
   // (6) the signature verifies with the embedded key.
-  const jkt = jwkThumbprint(jwk);
   const key = proofKey(jwk, jkt, options.keyCache);
-  if (!verifyJwsSignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
+  // Remembered only once the key imported (a point off the curve is refused every time).
+  if (cached === undefined && segments.header.length <= MAX_CACHED_HEADER_CHARS) {
+    options.headerCache?.set(segments.header, proofHeader);
+  }
+  const signingInput = Buffer.from(`${segments.header}.${segments.payload}`, 'ascii');
+  if (!verifyJwsSignature(alg, key, signingInput, signature)) {
     throw refuse('signature does not verify with jwk');
   }
   // (3) required claims of §4.2.
@@ -127,7 +182,9 @@ export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
   if (options.accessToken !== undefined) {
     const ath = payload['ath'];
     if (typeof ath !== 'string') throw refuse('ath missing');
-    if (!equalFixedLengthText(ath, encodeBase64url(sha256(options.accessToken)))) {
+    // Same bytes as core's sha256 + encodeBase64url (UTF-8 of the token), one native call.
+    const expected = createHash('sha256').update(options.accessToken).digest('base64url');
+    if (!equalFixedLengthText(ath, expected)) {
       throw refuse('ath mismatch');
     }
   }

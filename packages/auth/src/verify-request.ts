@@ -18,7 +18,7 @@ import type { NonceIssuer } from './nonce.ts';
 import type { Principal } from './principal.ts';
 import { createKeyCache } from './public-jwk.ts';
 import type { ReplayCache } from './replay-cache.ts';
-import { verifyDpopProof } from './validate-dpop.ts';
+import { createDpopHeaderCache, verifyDpopProof } from './validate-dpop.ts';
 
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -74,6 +74,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
     throw new TypeError('behind-gateway mode needs gateway identities and envelope keys');
   }
   const keyCache = createKeyCache();
+  const headerCache = createDpopHeaderCache();
   const issuer = options.nonceIssuer;
 
   function parseAuthorization(headers: RequestHeaders): {
@@ -119,6 +120,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         ...(issuer === undefined ? {} : { nonce: { required, isValid: issuer.isValid } }),
         clock: options.clock,
         keyCache,
+        headerCache,
       });
     } catch (error) {
       // RFC 9449 §9: a nonce challenge carries the nonce to use.

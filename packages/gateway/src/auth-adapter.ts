@@ -23,6 +23,7 @@ import type {
   RevocationChecker,
 } from '@stella/auth';
 import type { GatewayAuthenticator, GatewayPrincipal } from './auth-port.ts';
+import { sortedScopes } from './forward-headers.ts';
 
 export interface AuthAdapterOptions {
   /** The Authority's issuer URL (`iss`, exactly). */
@@ -138,7 +139,7 @@ export function createAuthAuthenticator(options: AuthAdapterOptions): GatewayAut
           exp: iat + ttl,
           ...(principal.tenant === undefined ? {} : { tid: principal.tenant }),
           client_id: principal.clientId,
-          scope: [...principal.scopes].sort().join(' '),
+          scope: sortedScopes(principal.scopes),
           jti: principal.tokenId,
           cnf: principal.cnf,
           cid: correlationId,

@@ -40,21 +40,46 @@ export function isStrippedRequestHeader(name: string): boolean {
 
 /**
  * Copies the end-to-end headers (Content-Length stays: it was vetted by hygiene and undici
- * refuses a streamed body whose length differs from it), dropping also any listed in `Connection` (RFC 9110 §7.6.1). */
-export function filterRequestHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const connectionListed = new Set(
-    String(headers['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== ''),
-  );
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isStrippedRequestHeader(name) || connectionListed.has(name))
+ * refuses a streamed body whose length differs from it), dropping also any listed in `Connection`
+ * (RFC 9110 §7.6.1). Writes into `out` so the proxy builds one object per request.
+ */
+export function filterRequestHeaders(
+  headers: IncomingHttpHeaders,
+  out: Record<string, string> = {},
+): Record<string, string> {
+  const connection = headers['connection'];
+  const connectionListed =
+    connection === undefined
+      ? undefined
+      : new Set(
+          String(connection)
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter((s) => s !== ''),
+        );
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || isStrippedRequestHeader(name) || connectionListed?.has(name)) {
       continue;
+    }
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+const SORTED_SCOPES = new WeakMap<readonly string[], string>();
+
+/**
+ * Space-separated, sorted scopes. Memoised per array: a verified token's scope array is frozen
+ * and shared by every request that presents the token, so the sort runs once per token.
+ */
+export function sortedScopes(scopes: readonly string[]): string {
+  let text = SORTED_SCOPES.get(scopes);
+  if (text === undefined) {
+    text = [...scopes].sort().join(' ');
+    if (Object.isFrozen(scopes)) SORTED_SCOPES.set(scopes, text);
+  }
+  return text;
 }
 
 export interface IdentityHeaders {
@@ -68,18 +93,18 @@ export interface IdentityHeaders {
   readonly clientCert?: string;
 }
 
-/** The headers the gateway sets on the upstream hop (after stripping). */
-export function identityHeaders(identity: IdentityHeaders): Record<string, string> {
-  const out: Record<string, string> = {
-    'x-correlation-id': identity.correlationId,
-    traceparent: identity.traceparent,
-    'x-forwarded-for': identity.address,
-    'x-forwarded-proto': 'https',
-  };
+/** The headers the gateway sets on the upstream hop (after stripping), written into `out`. */
+export function identityHeaders(
+  identity: IdentityHeaders,
+  out: Record<string, string> = {},
+): Record<string, string> {
+  out['x-correlation-id'] = identity.correlationId;
+  out['traceparent'] = identity.traceparent;
+  out['x-forwarded-for'] = identity.address;
+  out['x-forwarded-proto'] = 'https';
   if (identity.tenant !== undefined) out['x-stellaops-tenant'] = identity.tenant;
   if (identity.clientId !== undefined) out['x-stellaops-client'] = identity.clientId;
-  if (identity.scopes !== undefined)
-    out['x-stellaops-scopes'] = [...identity.scopes].sort().join(' ');
+  if (identity.scopes !== undefined) out['x-stellaops-scopes'] = sortedScopes(identity.scopes);
   if (identity.identityEnvelope !== undefined) {
     out['x-stellaops-identity'] = identity.identityEnvelope;
   }

@@ -44,11 +44,16 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+// The fields `@stella/auth` reads (direct mode reads the first two; the rest are stripped before
+// proxying and kept here so a verifier change cannot silently see an empty header).
+const AUTH_HEADERS = new Set(['authorization', 'dpop', 'client-cert', 'x-stellaops-identity']);
+
 // Node keeps only the first of some duplicate fields; rawHeaders keeps all (RFC 9449 §4.3 (1)).
-function collectHeaders(raw: readonly string[]): Record<string, string[]> {
+function collectAuthHeaders(raw: readonly string[]): Record<string, string[]> {
   const headers: Record<string, string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    (headers[(raw[i] as string).toLowerCase()] ??= []).push(raw[i + 1] as string);
+    const name = (raw[i] as string).toLowerCase();
+    if (AUTH_HEADERS.has(name)) (headers[name] ??= []).push(raw[i + 1] as string);
   }
   return headers;
 }
@@ -113,7 +118,7 @@ const authenticate: Step = async (request, ctx, deps) => {
     nonceRequired: route.nonceRequired,
     method: request.method,
     url: ctx.target,
-    headers: collectHeaders(request.raw.rawHeaders),
+    headers: collectAuthHeaders(request.raw.rawHeaders),
     peerCertificate: ctx.peerCertificate?.der,
   });
 };
@@ -185,7 +190,9 @@ export async function runPipeline(
 ): Promise<void> {
   for (const [name, step] of pipelineSteps) {
     ctx.step = name;
-    await step(request, ctx, deps);
+    // Synchronous steps return undefined: awaiting them would cost a microtask turn each.
+    const pending = step(request, ctx, deps);
+    if (pending !== undefined) await pending;
   }
   ctx.step = 'proxy';
 }

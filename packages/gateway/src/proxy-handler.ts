@@ -8,6 +8,7 @@ import type { GatewayAuthenticator } from './auth-port.ts';
 import { formatClientCertHeader } from './client-cert.ts';
 import { gatewayError } from './errors.ts';
 import { filterRequestHeaders, filterResponseHeaders, identityHeaders } from './forward-headers.ts';
+import type { IdentityHeaders } from './forward-headers.ts';
 import { forward } from './proxy.ts';
 import { rateLimitHeaders } from './rate-limit.ts';
 import { getContext } from './request-context.ts';
@@ -28,29 +29,28 @@ export function createProxyHandler(deps: ProxyHandlerDeps) {
     if (upstream === undefined) throw gatewayError('bad_gateway', { detail: 'no upstream' });
     ctx.step = 'identity-headers';
     const principal = ctx.principal;
-    const headers = {
-      ...filterRequestHeaders(request.headers),
-      ...identityHeaders({
-        correlationId: ctx.correlationId,
-        traceparent: ctx.traceparent,
-        address: ctx.address,
-        ...(principal === undefined
-          ? {}
-          : {
-              ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
-              clientId: principal.clientId,
-              scopes: principal.scopes,
-              identityEnvelope: deps.authenticator.signIdentity(
-                principal,
-                route.audience,
-                ctx.correlationId,
-              ),
-            }),
-        ...(route.forwardClientCert && ctx.peerCertificate !== undefined
-          ? { clientCert: formatClientCertHeader(ctx.peerCertificate) }
-          : {}),
-      }),
+    // One object per request: end-to-end headers first, then the gateway's own on top (the
+    // reserved names were stripped by the filter, so nothing inbound survives under them).
+    const headers = filterRequestHeaders(request.headers);
+    const identity: { -readonly [K in keyof IdentityHeaders]: IdentityHeaders[K] } = {
+      correlationId: ctx.correlationId,
+      traceparent: ctx.traceparent,
+      address: ctx.address,
     };
+    if (principal !== undefined) {
+      if (principal.tenant !== undefined) identity.tenant = principal.tenant;
+      identity.clientId = principal.clientId;
+      identity.scopes = principal.scopes;
+      identity.identityEnvelope = deps.authenticator.signIdentity(
+        principal,
+        route.audience,
+        ctx.correlationId,
+      );
+    }
+    if (route.forwardClientCert && ctx.peerCertificate !== undefined) {
+      identity.clientCert = formatClientCertHeader(ctx.peerCertificate);
+    }
+    identityHeaders(identity, headers);
     ctx.step = 'proxy';
     const body = request.body as Readable | undefined;
     const response = await forward(upstream, {

@@ -20,6 +20,21 @@ function pathMatches(route: RouteDefinition, path: string): boolean {
   );
 }
 
+const ORDERED = new WeakMap<readonly RouteDefinition[], readonly RouteDefinition[]>();
+
+// Most specific first: an exact route beats a prefix, a longer prefix beats a shorter one
+// (a stable sort, so equal routes keep table order). Sorted once per table, not per request.
+function mostSpecificFirst(routes: readonly RouteDefinition[]): readonly RouteDefinition[] {
+  let ordered = ORDERED.get(routes);
+  if (ordered === undefined) {
+    ordered = [...routes].sort(
+      (a, b) => Number(a.prefix) - Number(b.prefix) || b.path.length - a.path.length,
+    );
+    ORDERED.set(routes, ordered);
+  }
+  return ordered;
+}
+
 export function matchRoute(
   routes: readonly RouteDefinition[],
   host: string,
@@ -27,16 +42,16 @@ export function matchRoute(
   path: string,
 ): RouteMatch {
   if (isInternalPath(path)) return { kind: 'not_found' };
+  let found = false;
+  for (const r of mostSpecificFirst(routes)) {
+    if ((r.host !== undefined && r.host !== host) || !pathMatches(r, path)) continue;
+    found = true;
+    if ((r.methods as readonly string[]).includes(method)) return { kind: 'match', route: r };
+  }
+  if (!found) return { kind: 'not_found' };
   const candidates = routes.filter(
     (r) => (r.host === undefined || r.host === host) && pathMatches(r, path),
   );
-  if (candidates.length === 0) return { kind: 'not_found' };
-  // Most specific first: an exact route beats a prefix, a longer prefix beats a shorter one.
-  const ordered = [...candidates].sort(
-    (a, b) => Number(a.prefix) - Number(b.prefix) || b.path.length - a.path.length,
-  );
-  const route = ordered.find((r) => (r.methods as readonly string[]).includes(method));
-  if (route !== undefined) return { kind: 'match', route };
   const allow = [...new Set(candidates.flatMap((r) => r.methods))].sort();
   return { kind: 'method_not_allowed', allow };
 }
