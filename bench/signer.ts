@@ -15,6 +15,9 @@
  * event loop.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 import {
@@ -110,7 +113,37 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
   }
 }
 
-function loadInWorker(job: LoadJob): Promise<LoadOutcome> {
+/**
+ * `BENCH_CPU_PROF_DIR=<dir>`: a V8 CPU profile of the signer's (main) thread covering ONLY the
+ * timed window of each scenario, written as `signer-<label>.cpuprofile`. Read it with
+ * `bench/lib/cpuprofile-top.ts`.
+ */
+function timedWindowProfiler(label: string): { start(): void; stop(): Promise<void> } {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  if (dir === undefined || dir === '')
+    return { start: () => undefined, stop: () => Promise.resolve() };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err === null ? resolve(result) : reject(err))),
+    );
+  return {
+    start() {
+      void post('Profiler.enable')
+        .then(() => post('Profiler.setSamplingInterval', { interval: 100 }))
+        .then(() => post('Profiler.start'));
+    },
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      await writeFile(path.join(dir, `signer-${label}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+function loadInWorker(job: LoadJob, label = 'run'): Promise<LoadOutcome> {
+  const profiler = timedWindowProfiler(label);
   return new Promise((resolve, reject) => {
     // Node 20 workers do not inherit tsx's loader for a .ts entry: register it, then import
     // this same file (which takes the `!isMainThread` branch).
@@ -119,11 +152,13 @@ function loadInWorker(job: LoadJob): Promise<LoadOutcome> {
     let cpu0 = 0;
     worker.on('message', (message: 'start' | LoadResult) => {
       if (message === 'start') {
+        profiler.start();
         cpu0 = processCpuUs();
         worker.postMessage('go');
         return;
       }
       const processUs = processCpuUs() - cpu0;
+      void profiler.stop();
       const requests = message.result.ops + message.result.errors;
       resolve({
         result: message.result,
@@ -232,13 +267,16 @@ async function main(): Promise<void> {
   async function scenario(label: string, size: number, attest: boolean) {
     const headers = await gatewayHeaders();
     const body = requestBody(size, attest);
-    const { result, signerCpuUs } = await loadInWorker({
-      origin,
-      tls,
-      headers,
-      body,
-      durationMs: benchDurationMs(),
-    });
+    const { result, signerCpuUs } = await loadInWorker(
+      {
+        origin,
+        tls,
+        headers,
+        body,
+        durationMs: benchDurationMs(),
+      },
+      label,
+    );
     if (result.errors > 0) log(`${label}: ${result.errors} errors`);
     const extra = { size, attest, concurrency: CONCURRENCY, errors: result.errors };
     emit({

@@ -13,6 +13,20 @@ function cell(value: unknown): string {
   return String(value).replaceAll('|', '\\|');
 }
 
+/** Fields shown in their own columns; every other extra field goes into the note. */
+const COLUMNS = new Set(['bench', 'metric', 'value', 'unit', 'ratio_to_raw', 'p50_ms', 'p99_ms']);
+const QUIET = new Set(['ops', 'errors', 'duration_ms']);
+
+function note(m: Measurement): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(m)) {
+    if (COLUMNS.has(key) || QUIET.has(key) || value === undefined) continue;
+    parts.push(key === 'skipped' ? `skipped: ${String(value)}` : `${key}=${String(value)}`);
+  }
+  if (typeof m['errors'] === 'number' && m['errors'] > 0) parts.push(`errors=${m['errors']}`);
+  return parts.join(', ');
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const lines = [
     '# Bench results',
@@ -24,7 +38,7 @@ export function renderMarkdown(report: BenchReport): string {
   ];
   for (const m of report.measurements) {
     lines.push(
-      `| ${cell(m.bench)} | ${cell(m.metric)} | ${cell(m.value)} | ${cell(m.unit)} | ${cell(m.ratio_to_raw)} | ${cell(m.p50_ms)} | ${cell(m.p99_ms)} | ${cell(m.skipped === undefined ? '' : `skipped: ${m.skipped}`)} |`,
+      `| ${cell(m.bench)} | ${cell(m.metric)} | ${cell(m.value)} | ${cell(m.unit)} | ${cell(m.ratio_to_raw)} | ${cell(m.p50_ms)} | ${cell(m.p99_ms)} | ${cell(note(m))} |`,
     );
   }
   if (report.failed.length > 0) lines.push('', `Failed benches: ${report.failed.join(', ')}`);
