@@ -129,6 +129,7 @@ export async function composeGatewayService(
     ids: deps.ids ?? createIdGenerator(clock),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
+    ...(config.trustedProxies === undefined ? {} : { trustedProxies: config.trustedProxies }),
   });
   return {
     ...service,

@@ -2,6 +2,7 @@
  * The gateway's configuration schema (PLATFORM.md §7 "Configuration"): unknown keys refuse to
  * start, secrets appear only as references, the result is deep-frozen.
  */
+import { isIP } from 'node:net';
 import type { GatewayLimits } from './service.ts';
 import { gatewayDefaults } from './defaults.ts';
 
@@ -39,6 +40,8 @@ export interface GatewayConfig {
   readonly routes?: readonly unknown[];
   readonly limits?: Partial<GatewayLimits>;
   readonly metricsPort?: number;
+  /** Front-door addresses whose `X-Forwarded-For` is trusted (see client-address.ts). */
+  readonly trustedProxies?: readonly string[];
 }
 
 const TOP = new Set([
@@ -56,6 +59,7 @@ const TOP = new Set([
   'routes',
   'limits',
   'metricsPort',
+  'trustedProxies',
 ]);
 
 // TLS policy and the metrics bind address are not tunable from config.
@@ -144,5 +148,11 @@ export function parseGatewayConfig(input: unknown): GatewayConfig {
     (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
   )
     fail('metricsPort');
+  const proxies = c['trustedProxies'];
+  if (
+    proxies !== undefined &&
+    (!Array.isArray(proxies) || proxies.some((a) => typeof a !== 'string' || isIP(a) === 0))
+  )
+    fail('trustedProxies must be a list of IP addresses');
   return deepFreeze(structuredClone(c)) as unknown as GatewayConfig;
 }

@@ -17,6 +17,7 @@ import { checkHeaders, checkHost, checkRequestTarget } from './request-hygiene.t
 import type { HeaderLimits } from './request-hygiene.ts';
 import { matchRoute } from './route-match.ts';
 import type { RouteDefinition } from './routes.ts';
+import { clientAddressOf } from './client-address.ts';
 
 export interface PipelineDeps {
   readonly routes: readonly RouteDefinition[];
@@ -58,13 +59,19 @@ function collectAuthHeaders(raw: readonly string[]): Record<string, string[]> {
   return headers;
 }
 
+const NO_PROXIES: ReadonlySet<string> = new Set();
+
 /** Fresh context with the correlation id resolved (step 1, runs before anything can fail). */
-export function createContext(request: FastifyRequest, ids: IdGenerator): RequestContext {
+export function createContext(
+  request: FastifyRequest,
+  ids: IdGenerator,
+  trustedProxies: ReadonlySet<string> = NO_PROXIES,
+): RequestContext {
   const { correlationId, traceparent } = resolveCorrelation(request.headers, ids);
   return {
     correlationId,
     traceparent,
-    address: request.raw.socket.remoteAddress ?? 'unknown',
+    address: clientAddressOf(request, trustedProxies),
     target: '',
     host: '',
     route: undefined,

@@ -11,7 +11,7 @@ import type { RouteDefinition } from './routes.ts';
 export interface RequestContext {
   correlationId: string;
   traceparent: string;
-  /** Source address of the TCP connection (never a forwarded header). */
+  /** Client address: the TCP peer, or the X-Forwarded-For of a configured front door. */
   address: string;
   /** Vetted path + query. */
   target: string;

@@ -62,6 +62,11 @@ export interface GatewayServiceOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Port of the internal loopback metrics listener; none when absent (0 = ephemeral). */
   readonly metricsPort?: number;
+  /**
+   * Addresses of front doors (e.g. nginx) whose `X-Forwarded-For` names the client for
+   * per-address limits and audit; from anyone else the header is ignored. Default none.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 export interface GatewayService {
@@ -76,6 +81,7 @@ export async function createGatewayService(
   options: GatewayServiceOptions,
 ): Promise<GatewayService> {
   const limits: GatewayLimits = { ...gatewayDefaults, ...options.limits };
+  const trustedProxies: ReadonlySet<string> = new Set(options.trustedProxies ?? []);
   const external = new URL(options.externalUrl);
   if (external.pathname !== '/' || external.search !== '' || external.hash !== '') {
     throw new TypeError('externalUrl must be an origin');
@@ -125,7 +131,9 @@ export async function createGatewayService(
     return503OnClosing: true,
     clientErrorHandler: createClientErrorHandler({ audit, logger, ids }),
     frameworkErrors: (error, request, reply) => {
-      if (getContext(request) === undefined) setContext(request, createContext(request, ids));
+      if (getContext(request) === undefined) {
+        setContext(request, createContext(request, ids, trustedProxies));
+      }
       sendError({ audit, logger }, error, request, reply);
     },
   }) as unknown as FastifyInstance;
@@ -154,7 +162,7 @@ export async function createGatewayService(
   app.addHook('onRequest', async (request, reply) => {
     // Set first: the access log's duration covers the whole pipeline (one hook, not two).
     (request as unknown as { startedAt: number }).startedAt = clock.now();
-    const ctx = createContext(request, ids);
+    const ctx = createContext(request, ids, trustedProxies);
     setContext(request, ctx);
     void reply.header('x-correlation-id', ctx.correlationId);
     if (options.https !== undefined) void reply.header('strict-transport-security', hsts);

@@ -32,6 +32,8 @@ describe('parseGatewayConfig', () => {
     ['bad-fail-mode', { limits: { rateLimitFailModeAuthenticated: 'maybe' } }],
     ['bad-window', { limits: { perClient: { limit: 'x', windowMs: 1 } } }],
     ['bad-metrics-port', { metricsPort: 70000 }],
+    ['trusted-proxy-not-an-ip', { trustedProxies: ['nginx.internal'] }],
+    ['trusted-proxies-not-a-list', { trustedProxies: '10.0.0.1' }],
   ] as const) {
     test(`refuses ${name}`, () => {
       const input: Record<string, unknown> = { ...valid, ...mutation };

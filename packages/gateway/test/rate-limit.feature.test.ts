@@ -43,6 +43,36 @@ describe('rate limiting', () => {
     }
   });
 
+  test('per address behind a trusted front door: X-Forwarded-For names the client; from anyone else it is ignored', async () => {
+    const limits = { perAddress: { limit: 1, windowMs: 60_000 } };
+    const get = (f: Awaited<ReturnType<typeof createFixture>>, xff?: string) =>
+      f.service.app.inject({
+        method: 'GET',
+        url: '/jwks',
+        headers: { host: HOST, ...(xff === undefined ? {} : { 'x-forwarded-for': xff }) },
+      });
+    // inject() connects from 127.0.0.1: trusted here, so each forwarded client has its own bucket.
+    const behind = await createFixture({ limits, trustedProxies: ['127.0.0.1'] });
+    try {
+      assert.equal((await get(behind, '203.0.113.7')).statusCode, 200);
+      assert.equal((await get(behind, '203.0.113.8')).statusCode, 200);
+      assert.equal((await get(behind, '203.0.113.7')).statusCode, 429);
+      // A list, garbage or no header: the peer's own bucket (a client never picks its bucket).
+      assert.equal((await get(behind, '198.51.100.1, 203.0.113.9')).statusCode, 200);
+      assert.equal((await get(behind, 'not-an-ip')).statusCode, 429);
+      assert.equal((await get(behind)).statusCode, 429);
+    } finally {
+      await behind.close();
+    }
+    const direct = await createFixture({ limits });
+    try {
+      assert.equal((await get(direct, '203.0.113.7')).statusCode, 200);
+      assert.equal((await get(direct, '203.0.113.8')).statusCode, 429);
+    } finally {
+      await direct.close();
+    }
+  });
+
   test('per client and per tenant after authentication (route override)', async () => {
     const f = await createFixture({
       limits: {

@@ -83,6 +83,7 @@ export interface FixtureOptions {
   dpop?: DpopClient;
   limits?: Partial<GatewayLimits>;
   routes?: readonly RouteDefinition[];
+  trustedProxies?: readonly string[];
 }
 
 export async function createFixture(options: FixtureOptions = {}): Promise<Fixture> {
@@ -121,6 +122,7 @@ export async function createFixture(options: FixtureOptions = {}): Promise<Fixtu
     clock,
     ids: sequentialIds('gw'),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
   });
   const now = () => Math.floor(clock.now() / 1000);
   const token = (claims: TokenClaims = {}) =>
