@@ -1,4 +1,4 @@
-import { s, type Infer } from '@stella/core';
+import { s, type DeepReadonly, type Infer } from '@stella/core';
 import { loadConfig } from '@stella/runtime';
 
 /**
@@ -30,6 +30,14 @@ export const platformConfigSchema = s.object({
    * `https://127.0.0.1:<gatewayPort>`. Set it when a front door (nginx) terminates TLS in front.
    */
   externalUrl: s.optional(s.string({ pattern: /^https:\/\/[^/?#]+$/ })),
+  /**
+   * Addresses of a front door (deploy/nginx) in front of the gateway: from them only, the
+   * single-address `X-Forwarded-For` names the client for per-address limits and audit.
+   */
+  trustedProxies: s.optional(
+    s.array(s.string({ pattern: /^[0-9a-fA-F.:]+$/, max: 45 }), { max: 64 }),
+    [],
+  ),
   /** PostgreSQL instead of embedded PGlite. */
   databaseUrl: s.optional(s.string({ pattern: /^postgres(ql)?:\/\// })),
   /** Valkey/Redis instead of in-memory state (required for more than one replica). */
@@ -79,7 +87,7 @@ export const platformConfigSchema = s.object({
   ),
 });
 
-export type PlatformConfig = Infer<typeof platformConfigSchema>;
+export type PlatformConfig = DeepReadonly<Infer<typeof platformConfigSchema>>;
 
 /** Variables that are not config keys: the CLI's own switches and the test-suite URLs. */
 const NOT_CONFIG = ['STELLA_CONFIG', 'STELLA_DEBUG'];

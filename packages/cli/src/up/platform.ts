@@ -335,6 +335,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         },
         envelope: { keyRef: keyRefs.gatewayEnvelope, kid: envelope.kid },
         nonceSecretRef: keyRefs.nonceSecret,
+        trustedProxies: [...config.trustedProxies],
         upstreams: {
           authority: { url: internal.authority, servername: 'localhost' },
           signer: { url: internal.signer, servername: 'localhost' },
