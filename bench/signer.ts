@@ -232,7 +232,16 @@ async function main(): Promise<void> {
   async function gatewayHeaders(): Promise<Record<string, string>> {
     const scope = 'signer:sign';
     const { token, jti } = await platform.mintAccessToken({ tid: TENANT, scope });
+    const cid = randomUUID();
+    // The gateway always sets the correlation headers on the upstream hop (gateway
+    // `identityHeaders`), so the signer adopts the id rather than minting one per request.
     return {
+      'x-correlation-id': cid,
+      traceparent: `00-${cid.replaceAll('-', '')}-${'1'.repeat(16)}-01`,
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'https',
+      'x-stellaops-client': 'ci',
+      'x-stellaops-scopes': scope,
       authorization: `Bearer ${token}`,
       'client-cert': `:${Buffer.from(platform.client.der).toString('base64')}:`,
       'x-stellaops-identity': platform.identityEnvelope({
@@ -241,7 +250,7 @@ async function main(): Promise<void> {
         scope,
         jti,
         certDer: platform.client.der,
-        cid: `bench-${randomUUID()}`,
+        cid,
       }),
       'x-stellaops-tenant': TENANT,
       'content-type': 'application/json',

@@ -158,3 +158,63 @@ describe('parseJsonStrict', () => {
     );
   });
 });
+
+// The string scanner jumps between quotes and backslashes with indexOf and caches those
+// positions across strings: these pin its behaviour against JSON.parse, the reference grammar.
+describe('parseJsonStrict string scanning', () => {
+  const units = fc.constantFrom(
+    ...'ab"\\/u0fF \u0001\u001f\u007f\ud800\udc00é'.split(''),
+    '\\"',
+    '\\\\',
+    '\\u00',
+    '\\ud83d',
+    '\\ude00',
+    '\\n',
+  );
+  it('property: a quoted string is accepted exactly when JSON.parse accepts it well formed', () => {
+    fc.assert(
+      fc.property(fc.array(units, { maxLength: 30 }), (parts) => {
+        const text = `["${parts.join('')}", "x\\"y", "${parts.join('')}"]`;
+        let expected: unknown;
+        try {
+          expected = JSON.parse(text);
+        } catch {
+          expected = undefined;
+        }
+        const wellFormed =
+          Array.isArray(expected) &&
+          expected.every(
+            (s: string) =>
+              !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')),
+          );
+        if (expected === undefined || !wellFormed) {
+          assert.ok(rejectReason(text).length > 0);
+        } else {
+          assert.deepEqual(parseJsonStrict(text), expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('handles escaped quotes, escapes at chunk edges and strings after escapes', () => {
+    assert.deepEqual(parseJsonStrict('{"a\\"b":"\\\\","c":"\\"\\"","d":"x\\u0041y"}'), {
+      'a"b': '\\',
+      c: '""',
+      d: 'xAy',
+    });
+  });
+
+  it('refuses a control character after an escape and an unterminated escaped string', () => {
+    assert.equal(rejectReason('"a\\n\u0001"'), 'control_character');
+    assert.equal(rejectReason('"a\\"'), 'unterminated_string');
+    assert.equal(rejectReason('"a\\'), 'invalid_escape');
+  });
+
+  it('parses a long run of escapes and many short strings', () => {
+    const escapes = '\\n'.repeat(100_000);
+    assert.equal(parseJsonStrict(`"${escapes}"`), '\n'.repeat(100_000));
+    const many = `[${Array.from({ length: 50_000 }, (_, i) => `"s${i}"`).join(',')}]`;
+    assert.equal((parseJsonStrict(many) as string[]).length, 50_000);
+  });
+});
