@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { createIdGenerator, systemClock } from '@stella/core';
-import type { Logger } from '@stella/core';
+import type { Logger, SqlDatabase } from '@stella/core';
 import { createMemoryKv, createPgliteDatabase, createSqlAuditSink } from '@stella/storage';
 import { authorityMigrations, createAuthorityService } from '@stella/authority';
 import { emit, log } from './lib/emit.ts';
@@ -126,6 +126,11 @@ function fields(r: MeasureResult) {
   };
 }
 
+/** measureOps' default warm-up (bench/lib/measure.ts). */
+const WARMUP_MS = 300;
+
+type Measured = MeasureResult & { readonly auditCommits?: number | undefined };
+
 /** Pool size: generous for the duration at up to ~8k tokens/s, plus warm-up. */
 const poolSize = () => Math.ceil((benchDurationMs() + 400) * 8);
 
@@ -135,8 +140,9 @@ async function measureServer(
   issuer: string,
   clientId: string,
   params: Record<string, string>,
-): Promise<Map<number, MeasureResult>> {
-  const results = new Map<number, MeasureResult>();
+  server: Served,
+): Promise<Map<number, Measured>> {
+  const results = new Map<number, Measured>();
   for (const concurrency of [1, 32]) {
     const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
     log(
@@ -146,12 +152,18 @@ async function measureServer(
     // Probe once so a misconfiguration fails loudly instead of as a row of errors.
     await tokenOp(pool, pairs, params)(pairs.length - 1);
     log(`${BENCH}: ${name} at concurrency ${concurrency} …`);
+    const commitsBefore = await server.auditTransactions();
     const r = await measureOps(tokenOp(pool, pairs, params), {
       durationMs: benchDurationMs(),
       concurrency,
     });
     await pool.close();
-    results.set(concurrency, r);
+    const commitsAfter = await server.auditTransactions();
+    const commits =
+      commitsBefore === undefined || commitsAfter === undefined
+        ? undefined
+        : commitsAfter - commitsBefore;
+    results.set(concurrency, { ...r, auditCommits: commits });
   }
   return results;
 }
@@ -162,6 +174,15 @@ async function startAuthority(clientJwk: Record<string, unknown>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'authority-bench-'));
   const db = createPgliteDatabase({ dataDir: path.join(dataDir, 'pg') });
   await db.migrate(authorityMigrations);
+  // Counts the audit sink's group commits (events per commit is the batching figure).
+  const commits = { transactions: 0 };
+  const auditDb: SqlDatabase = {
+    ...db,
+    withTenant: (tenant, fn) => {
+      commits.transactions += 1;
+      return db.withTenant(tenant, fn);
+    },
+  };
   const limit = { limit: 1_000_000, windowMs: 60_000 };
   const service = await createAuthorityService({
     config: {
@@ -172,7 +193,7 @@ async function startAuthority(clientJwk: Record<string, unknown>) {
     },
     db,
     kv: createMemoryKv({ clock: systemClock, maxEntries: 1_000_000 }),
-    audit: createSqlAuditSink({ db, clock: systemClock }),
+    audit: createSqlAuditSink({ db: auditDb, clock: systemClock }),
     logger: silent,
     clock: systemClock,
     ids: createIdGenerator(systemClock),
@@ -192,6 +213,7 @@ async function startAuthority(clientJwk: Record<string, unknown>) {
   await service.app.listen({ host: '127.0.0.1', port });
   return {
     issuer,
+    auditTransactions: () => commits.transactions,
     async close() {
       await service.close();
       await db.close();
@@ -297,7 +319,7 @@ async function main() {
   });
 
   const authority = await serve('ours');
-  let ours: Map<number, MeasureResult>;
+  let ours: Map<number, Measured>;
   try {
     ours = await measureServer(
       'stella authority',
@@ -308,12 +330,13 @@ async function main() {
         audience: 'gateway',
         scope: 'evidence:read',
       },
+      authority,
     );
   } finally {
     await authority.close();
   }
 
-  let peer: Map<number, MeasureResult> | undefined;
+  let peer: Map<number, Measured> | undefined;
   try {
     const provider = await serve('peer');
     try {
@@ -326,6 +349,7 @@ async function main() {
           scope: 'evidence:read',
           resource: 'urn:stella:gateway',
         },
+        provider,
       );
     } finally {
       await provider.close();
@@ -364,6 +388,18 @@ async function main() {
       ratio_to_peer: p !== undefined && p.opsPerSec > 0 ? round3(r.opsPerSec / p.opsPerSec) : null,
       ...fields(r),
     });
+    // Group commit at work: audit events (one per token) per SQL transaction in the window.
+    if (r.auditCommits !== undefined && r.auditCommits > 0) {
+      emit({
+        bench: BENCH,
+        metric: 'audit_events_per_commit',
+        // The commit count also spans measureOps' 300 ms warm-up: scale ops to that window.
+        value: round3((r.ops * (r.durationMs + WARMUP_MS)) / r.durationMs / r.auditCommits),
+        unit: 'events/commit',
+        concurrency,
+        commits_per_sec: Math.round((r.auditCommits * 1000) / (r.durationMs + WARMUP_MS)),
+      });
+    }
   }
   log(`${BENCH}: done in ${Math.round((performance.now() - started) / 1000)} s`);
 }
@@ -377,9 +413,22 @@ const SERVE_ENV = 'AUTHORITY_BENCH_SERVE';
  * 2-core machine; both servers get the same treatment. `BENCH_INPROCESS=1` runs them in this
  * process instead (the original harness, for comparison with older results).
  */
-async function serve(kind: ServerKind): Promise<{ issuer: string; close(): Promise<void> }> {
-  const start = kind === 'ours' ? startAuthority : startPeer;
-  if (process.env['BENCH_INPROCESS'] === '1') return start(clientJwk);
+interface Served {
+  readonly issuer: string;
+  /** Audit group commits so far (ours only; undefined for the peer). */
+  auditTransactions(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+async function serve(kind: ServerKind): Promise<Served> {
+  if (process.env['BENCH_INPROCESS'] === '1') {
+    if (kind === 'peer') {
+      const peer = await startPeer(clientJwk);
+      return { ...peer, auditTransactions: () => Promise.resolve(undefined) };
+    }
+    const ours = await startAuthority(clientJwk);
+    return { ...ours, auditTransactions: () => Promise.resolve(ours.auditTransactions()) };
+  }
   const child = fork(import.meta.filename, [], {
     env: {
       ...process.env,
@@ -401,6 +450,13 @@ async function serve(kind: ServerKind): Promise<{ issuer: string; close(): Promi
   });
   return {
     issuer,
+    auditTransactions: () =>
+      new Promise<number | undefined>((resolve) => {
+        child.once('message', (m) =>
+          resolve((m as { auditTransactions?: number }).auditTransactions),
+        );
+        child.send('stats');
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -414,8 +470,13 @@ async function serveChild(kind: ServerKind) {
     string,
     unknown
   >;
-  const server = await (kind === 'ours' ? startAuthority(jwk) : startPeer(jwk));
+  const ours = kind === 'ours' ? await startAuthority(jwk) : undefined;
+  const server = ours ?? (await startPeer(jwk));
   process.on('message', (m) => {
+    if (m === 'stats') {
+      process.send?.({ auditTransactions: ours?.auditTransactions() });
+      return;
+    }
     if (m !== 'close') return;
     void server.close().then(() => process.exit(0));
   });

@@ -6,7 +6,10 @@
  *
  * Replica safety: the batch transaction takes `pg_advisory_xact_lock(hashtext('audit:'||tenant))`
  * before reading the chain head, so two sinks (two replicas) extend one chain, never fork it; the
- * (tenant, seq) primary key is the backstop.
+ * (tenant, seq) primary key is the backstop. After its own commit a sink remembers the head it
+ * wrote and the next batch skips the head read (still under the lock): rows are append-only (trigger),
+ * so a remembered head can only be stale, never wrong, and a stale one makes the INSERT collide
+ * on (tenant, seq) — SQLSTATE 23505 — whereupon the batch is retried once, reading the head.
  */
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS, isSha256Hex, systemClock } from '@stella/core';
@@ -40,6 +43,8 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
     throw new TypeError('lingerMs must be between 0 and 100');
   }
   const lastBatch = new Map<string, number>();
+  /** Chain head this sink committed last, per tenant (a hint, verified by the primary key). */
+  const heads = new Map<string, ChainHead>();
   const queues = new Map<string, Pending[]>();
   const flushing = new Set<string>();
 
@@ -70,12 +75,24 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
         // everything queued by then shares this commit instead of waiting for the next one.
         let batch: Pending[] | undefined;
         try {
-          await db.withTenant(tenant, (tx) => {
-            if (batch !== undefined) throw new TypeError('audit batch transaction re-entered');
-            batch = queue.splice(0, maxBatch);
-            lastBatch.set(tenant, batch.length);
-            return writeBatch(tx, tenant, batch);
-          });
+          const run = (known: ChainHead | undefined) =>
+            db.withTenant(tenant, (tx) => {
+              batch ??= queue.splice(0, maxBatch);
+              lastBatch.set(tenant, batch.length);
+              return writeBatch(tx, tenant, batch, known);
+            });
+          const known = heads.get(tenant);
+          heads.delete(tenant);
+          let head: ChainHead;
+          try {
+            head = await run(known);
+          } catch (error) {
+            // Another replica extended the chain since our last commit: retry, locked.
+            if (known === undefined || batch === undefined || !isUniqueViolation(error))
+              throw error;
+            head = await run(undefined);
+          }
+          heads.set(tenant, head);
           for (const p of batch ?? []) p.resolve();
         } catch (error) {
           // A transaction that failed before it ran the batch still fails the events it would
@@ -124,18 +141,48 @@ function chainHash(prevHashHex: string, canonical: string): string {
     .digest('hex');
 }
 
-async function writeBatch(
-  tx: SqlQueryable,
-  tenant: string,
-  batch: readonly Pending[],
-): Promise<void> {
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  let e: unknown = error;
+  // Adapters may wrap the driver error (StellaError `cause`): look one level down too.
+  for (let depth = 0; depth < 2 && typeof e === 'object' && e !== null; depth += 1) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Every batch takes the advisory lock, remembered head or not: writers stay mutually exclusive,
+ * so a head read under the lock is current and the locked retry cannot collide again.
+ */
+async function lockChain(tx: SqlQueryable, tenant: string): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('audit:' || $1))", [tenant]);
+}
+
+async function readHead(tx: SqlQueryable, tenant: string): Promise<ChainHead> {
   const head = await tx.query<{ seq: string; hash: string }>(
     'SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1 ORDER BY audit_events.seq DESC LIMIT 1',
     [tenant],
   );
-  let seq = Number(head.rows[0]?.seq ?? 0);
-  let prevHash = head.rows[0]?.hash ?? AUDIT_GENESIS;
+  return { seq: Number(head.rows[0]?.seq ?? 0), hash: head.rows[0]?.hash ?? AUDIT_GENESIS };
+}
+
+/** Appends the batch after `known` (or after the head read under the lock); returns the new head. */
+async function writeBatch(
+  tx: SqlQueryable,
+  tenant: string,
+  batch: readonly Pending[],
+  known: ChainHead | undefined,
+): Promise<ChainHead> {
+  await lockChain(tx, tenant);
+  const start = known ?? (await readHead(tx, tenant));
+  let seq = start.seq;
+  let prevHash = start.hash;
   const values: string[] = [];
   const params: unknown[] = [];
   for (const p of batch) {
@@ -152,4 +199,5 @@ async function writeBatch(
     `INSERT INTO audit_events (tenant, seq, occurred_at, type, hash, prev_hash, event) VALUES ${values.join(', ')}`,
     params,
   );
+  return { seq, hash: prevHash };
 }

@@ -12,7 +12,9 @@ import { runMigrations } from './migrate.ts';
 import type { MigrationSession } from './migrate.ts';
 import { createMutex } from './mutex.ts';
 import { mapDriverError, mapQueryError } from './sql-errors.ts';
-import { enterTenantScope, scopedQueryable } from './tenant-scope.ts';
+import { scopedQueryable } from './tenant-scope.ts';
+import { execOneCall, queryOneCall } from './pglite-wire.ts';
+import { storageError } from '../errors.ts';
 
 export interface PgliteDatabaseOptions {
   /** A directory on disk, or `memory://` (tests only: nothing survives close). */
@@ -45,23 +47,71 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
   const db = new PGlite(options.dataDir);
   const mutex = createMutex();
 
+  /**
+   * A tenant transaction in three kinds of engine call (see pglite-wire.ts): one simple-query
+   * batch `BEGIN; SELECT set_config('role', …, true), set_config('stella.tenant', …, true)`,
+   * one call per statement, one `COMMIT`. Inlining role and tenant is safe ONLY because both are
+   * validated identifiers before they get here (`assertRoleName` at construction,
+   * `assertTenantId` in `withTenant`; `withoutTenant` passes ''); PostgreSQL keeps bound
+   * parameters. The adapter's mutex makes this the connection's only user meanwhile.
+   */
   function inScope<T>(tenant: string, fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    // Re-checked here, next to the inlining, so no future caller can bypass it (fail closed).
+    if (tenant !== '') assertTenantId(tenant);
     return mutex.run(async () => {
       try {
-        return await db.transaction(async (t) => {
-          const query = rawQuery(t);
-          const scope = scopedQueryable(query);
-          try {
-            await enterTenantScope(query, appRole, tenant);
-            return await fn(scope.tx);
-          } finally {
-            scope.end();
-          }
-        });
+        await db.waitReady;
+        await execOneCall(
+          db,
+          `BEGIN; SELECT set_config('role', '${appRole}', true), set_config('stella.tenant', '${tenant}', true)`,
+        );
       } catch (error) {
+        await rollbackQuietly();
+        throw mapDriverError(error);
+      }
+      const scope = scopedQueryable(oneCallQuery);
+      let result: T;
+      try {
+        result = await fn(scope.tx);
+      } catch (error) {
+        scope.end();
+        await rollbackQuietly();
         throw mapQueryError(error);
       }
+      scope.end();
+      let tags: string[];
+      try {
+        tags = await execOneCall(db, 'COMMIT');
+      } catch (error) {
+        await rollbackQuietly();
+        throw mapDriverError(error);
+      }
+      // COMMIT of a transaction that failed (an error the caller swallowed) reports ROLLBACK.
+      if (tags[0] !== 'COMMIT') {
+        throw storageError('db_unavailable', { detail: 'transaction aborted' });
+      }
+      return result;
     });
+  }
+
+  async function oneCallQuery(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<Record<string, unknown>>> {
+    try {
+      const result = await queryOneCall<Record<string, unknown>>(db, text, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } catch (error) {
+      throw mapDriverError(error);
+    }
+  }
+
+  async function rollbackQuietly(): Promise<void> {
+    try {
+      await execOneCall(db, 'ROLLBACK');
+    } catch {
+      // Nothing to roll back (BEGIN never ran) or the engine is gone: the original error wins.
+    }
   }
 
   return {
