@@ -32,6 +32,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * An Authority whose issuer names its own port: the port must be chosen before the service is
+ * built, so another test may take it in between — retry on EADDRINUSE with a new port.
+ */
+export async function startHttpsAuthorityWithIssuerPort(
+  config: Partial<AuthorityConfig> = {},
+): Promise<HttpsHarness> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return await startHttpsAuthority(
+        { ...config, issuer: `https://127.0.0.1:${port}` },
+        undefined,
+        port,
+      );
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
+}
+
 export async function startHttpsAuthority(
   config: Partial<AuthorityConfig> = {},
   ca?: TestCa,
@@ -54,7 +75,13 @@ export async function startHttpsAuthority(
       rejectUnauthorized: false,
     },
   });
-  await h.service.app.listen({ host: '127.0.0.1', port: listenPort });
+  try {
+    await h.service.app.listen({ host: '127.0.0.1', port: listenPort });
+  } catch (error) {
+    await h.close();
+    await db.close();
+    throw error;
+  }
   const { port } = h.service.app.server.address() as AddressInfo;
   return {
     ...h,

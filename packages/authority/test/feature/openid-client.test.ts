@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { startHttpsAuthority, freePort } from '../https-harness.ts';
+import { startHttpsAuthorityWithIssuerPort } from '../https-harness.ts';
 import type { HttpsHarness } from '../https-harness.ts';
 import { decodePayload } from '../support.ts';
 
@@ -20,8 +20,7 @@ describe('openid-client 6: discovery, private_key_jwt + DPoP (nonce retry), intr
   let dpopKeys: webcrypto.CryptoKeyPair;
 
   before(async () => {
-    const port = await freePort();
-    h = await startHttpsAuthority({ issuer: `https://127.0.0.1:${port}` }, undefined, port);
+    h = await startHttpsAuthorityWithIssuerPort();
     agent = new Agent({ connect: { ca: h.ca.certPem } });
     const clientKeys = (await webcrypto.subtle.generateKey(ES256, true, [
       'sign',
