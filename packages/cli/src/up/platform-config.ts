@@ -25,6 +25,8 @@ export const platformConfigSchema = s.object({
   authorityPort: port(9440),
   signerPort: port(9441),
   attestorPort: port(9442),
+  /** Loopback Prometheus metrics listener of the gateway (never public); off when unset. */
+  gatewayMetricsPort: s.optional(s.integer({ min: 0, max: 65535 })),
   /**
    * External URL clients use (DPoP `htu` base and token issuer). Default
    * `https://127.0.0.1:<gatewayPort>`. Set it when a front door (nginx) terminates TLS in front.

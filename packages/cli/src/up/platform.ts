@@ -336,6 +336,9 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         envelope: { keyRef: keyRefs.gatewayEnvelope, kid: envelope.kid },
         nonceSecretRef: keyRefs.nonceSecret,
         trustedProxies: [...config.trustedProxies],
+        ...(config.gatewayMetricsPort === undefined
+          ? {}
+          : { metricsPort: config.gatewayMetricsPort }),
         upstreams: {
           authority: { url: internal.authority, servername: 'localhost' },
           signer: { url: internal.signer, servername: 'localhost' },
