@@ -1,6 +1,12 @@
 import type { Clock, IdGenerator } from '@stella/core';
 import type { SecretResolver } from '@stella/runtime';
-import { createSecretResolver, envSecretProvider, fileSecretProvider } from '@stella/runtime';
+import {
+  createSecretResolver,
+  envSecretProvider,
+  fileSecretProvider,
+  dockerSecretProvider,
+  k8sSecretProvider,
+} from '@stella/runtime';
 import { UsageError } from '../cli-env.ts';
 import type { ClientProfile } from './profile.ts';
 import { createHttpClientFromFiles } from './https-client.ts';
@@ -38,7 +44,14 @@ export interface PlatformClientDeps {
 
 /** Secret providers the CLI can resolve profile references with (`file:`, `env:`). */
 export function defaultSecretResolver(env: NodeJS.ProcessEnv): SecretResolver {
-  return createSecretResolver({ providers: [fileSecretProvider(), envSecretProvider(env)] });
+  return createSecretResolver({
+    providers: [
+      fileSecretProvider(),
+      envSecretProvider(env),
+      dockerSecretProvider(),
+      k8sSecretProvider(),
+    ],
+  });
 }
 
 export async function openPlatformClient(

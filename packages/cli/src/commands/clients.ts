@@ -11,6 +11,7 @@ import { hashClientSecret } from '@stella/authority';
 import { UsageError } from '../cli-env.ts';
 import type { CliEnv } from '../cli-env.ts';
 import { assertAdminOk } from './tenants.ts';
+import { defaultSecretResolver } from '../client/platform-client.ts';
 
 interface AddOptions {
   id: string;
@@ -28,15 +29,13 @@ interface AddOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 const words = (value: string) => value.split(/\s+/).filter((w) => w !== '');
 
-/** Resolves `file:` and `env:` secret references (PLATFORM.md §7); others need the runtime. */
+/**
+ * Any secret reference the platform supports (file:, env:, docker:, k8s:; PLATFORM.md §7). One
+ * trailing newline — what `echo` and most editors add to a secret file — is not part of it.
+ */
 async function resolveSecretRef(ref: string): Promise<string> {
-  if (ref.startsWith('env:')) {
-    const value = process.env[ref.slice(4)];
-    if (value === undefined) throw new UsageError(`secret reference ${ref} is not set`);
-    return value;
-  }
-  if (ref.startsWith('file:')) return (await readFile(ref.slice(5), 'utf8')).trimEnd();
-  throw new UsageError('--secret-ref supports file:<path> and env:<NAME>');
+  const secret = await defaultSecretResolver(process.env).resolveSecret(ref);
+  return secret.revealText().replace(/\r?\n$/, '');
 }
 
 async function credential(opts: AddOptions): Promise<Record<string, unknown>> {
@@ -55,6 +54,28 @@ async function credential(opts: AddOptions): Promise<Record<string, unknown>> {
   return { secretHash: await hashClientSecret(await resolveSecretRef(opts.secretRef!)) };
 }
 
+/**
+ * Least privilege by default: a client may ask for tokens only for the services its scopes
+ * belong to (PLATFORM.md §2 catalogue: `signer:*` → signer; `attestor:*` and `evidence:*` →
+ * attestor, which serves the evidence store; `authority:*` → authority).
+ */
+export function audiencesOf(scopes: readonly string[]): string[] {
+  const byArea: Record<string, string> = {
+    signer: 'signer',
+    attestor: 'attestor',
+    evidence: 'attestor',
+    authority: 'authority',
+  };
+  const out = new Set<string>();
+  for (const scope of scopes) {
+    const audience = byArea[scope.split(':')[0] ?? ''];
+    if (audience === undefined)
+      throw new UsageError(`unknown scope area in "${scope}"; pass --audiences`);
+    out.add(audience);
+  }
+  return [...out].sort();
+}
+
 export function register(program: Command, env: CliEnv): void {
   const clients = program.command('clients').description('manage OAuth clients in the Authority');
   clients
@@ -63,10 +84,16 @@ export function register(program: Command, env: CliEnv): void {
     .requiredOption('--id <client>', 'client id')
     .requiredOption('--tenant <tenant>', 'tenant the client may act in (repeatable)', collect, [])
     .requiredOption('--scopes <scopes>', 'space-separated allowed scopes, e.g. "evidence:read"')
-    .option('--audiences <audiences>', 'space-separated allowed audiences', 'gateway')
+    .option(
+      '--audiences <audiences>',
+      'space-separated allowed audiences (default: the services its scopes belong to)',
+    )
     .option('--jwks-file <file>', 'public JWK Set for private_key_jwt')
     .option('--mtls', 'tls_client_auth with a platform CA client certificate (stella pki)')
-    .option('--secret-ref <ref>', 'client_secret_basic secret reference (file:… or env:…)')
+    .option(
+      '--secret-ref <ref>',
+      'client_secret_basic secret reference (file:, env:, docker:, k8s:)',
+    )
     .option('--service-identity <name>', 'platform service this client is (e.g. signer)')
     .option('--data-dir <dir>', 'platform data dir holding the admin credential', './.stella')
     .option('--json', 'print one JSON document')
@@ -75,7 +102,8 @@ export function register(program: Command, env: CliEnv): void {
         id: opts.id,
         tenants: opts.tenant,
         scopes: words(opts.scopes),
-        audiences: words(opts.audiences ?? 'gateway'),
+        audiences:
+          opts.audiences === undefined ? audiencesOf(words(opts.scopes)) : words(opts.audiences),
         ...(await credential(opts)),
         ...(opts.serviceIdentity === undefined ? {} : { serviceIdentity: opts.serviceIdentity }),
       };

@@ -148,8 +148,7 @@ describe('the platform end to end', { timeout: 240_000 }, () => {
       'acme',
       '--scopes',
       'evidence:read evidence:write',
-      '--audiences',
-      'attestor',
+      // no --audiences: derived from the scopes (attestor)
       '--mtls',
       '--data-dir',
       d,
