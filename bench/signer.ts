@@ -182,7 +182,7 @@ if (!isMainThread) {
 }
 
 async function main(): Promise<void> {
-  const platform = createTestPlatform();
+  const platform = await createTestPlatform();
   const { privateKey } = generateSigningKey();
   const signingKey = createSigningKey(privateKey);
   const attestor = await startFakeAttestor(
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     https: {
       key: platform.signer.key,
       cert: platform.signer.cert,
-      ca: platform.pki.ca,
+      ca: platform.pki.cert,
       requestCert: true,
       rejectUnauthorized: true,
     },
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
   const address = service.app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');
   const origin = `https://127.0.0.1:${address.port}`;
-  const tls = { key: platform.gateway.key, cert: platform.gateway.cert, ca: platform.pki.ca };
+  const tls = { key: platform.gateway.key, cert: platform.gateway.cert, ca: platform.pki.cert };
 
   /** One token + identity envelope per scenario (envelopes live ≤ 30 s; tokens are not one-time). */
   async function gatewayHeaders(): Promise<Record<string, string>> {

@@ -1,6 +1,8 @@
 // Enforces the one-way package graph (docs/ARCHITECTURE.md): a package may import another
 // workspace package only if scripts/package-graph.json lists it, only through its public entry
 // (`@stella/<name>`, never a deep path), and never reaches into another package with `../`.
+// `@stella/testkit` (shared test PKI) is test-only: importable solely from `packages/<x>/test/`,
+// so no production code path can ever depend on throwaway keys.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -13,6 +15,13 @@ function owningPackage(file) {
   return rel.split(path.sep)[0];
 }
 
+const TEST_ONLY = new Set(['testkit']);
+
+function isPackageTestFile(file) {
+  const parts = path.relative(path.join(root, 'packages'), file).split(path.sep);
+  return parts.length > 2 && parts[0] !== '..' && parts[1] === 'test';
+}
+
 /** @type {import('eslint').Rule.RuleModule} */
 const rule = {
   meta: {
@@ -21,6 +30,7 @@ const rule = {
     messages: {
       notAllowed: "package '{{from}}' may not import '@stella/{{to}}' (allowed: {{allowed}})",
       deep: "import '@stella/{{to}}' through its public entry, not '{{spec}}'",
+      testOnly: "'@stella/{{to}}' is test-only: import it only from packages/<name>/test/",
       escape:
         "relative import '{{spec}}' leaves package '{{from}}'; import '@stella/<name>' instead",
     },
@@ -35,6 +45,12 @@ const rule = {
         const [, name, ...rest] = spec.split('/');
         if (rest.length > 0) {
           context.report({ node, messageId: 'deep', data: { to: name, spec } });
+          return;
+        }
+        if (TEST_ONLY.has(name)) {
+          if (!isPackageTestFile(file)) {
+            context.report({ node, messageId: 'testOnly', data: { to: name } });
+          }
           return;
         }
         if (from === undefined) return; // tooling outside packages/ (bench, scripts) may use any entry

@@ -9,18 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { manualClock } from '@stella/core';
 import { createPgliteDatabase, createSqlAuditSink } from '@stella/storage';
 import type { AuthorityConfig } from '@stella/authority';
+import { createTestCa, serviceUri } from '@stella/testkit';
+import type { TestCa } from '@stella/testkit';
 import { createHarness } from './support.ts';
 import type { Harness } from './support.ts';
-import { createTestCa, issueLeaf, serviceUri } from './tls-support.ts';
-import type { Pem } from './tls-support.ts';
 
-export type TestCa = Awaited<ReturnType<typeof createTestCa>>;
+/** The default configuration's trust domain (`src/defaults.ts`). */
+export const TRUST_DOMAIN = 'stella.local';
 
 export interface HttpsHarness extends Harness {
   baseUrl: string;
   /** The CA that issued the server certificate; it is the listener's client CA too. */
-  caFull: TestCa;
-  ca: Pem;
+  ca: TestCa;
 }
 
 /** A port that was free a moment ago (for an issuer URL that must be known before listening). */
@@ -58,8 +58,11 @@ export async function startHttpsAuthority(
   ca?: TestCa,
   listenPort = 0,
 ): Promise<HttpsHarness> {
-  const caFull = ca ?? (await createTestCa('authority test CA'));
-  const server = await issueLeaf(caFull, { uri: serviceUri('authority'), server: true });
+  const caFull = ca ?? (await createTestCa({ name: 'authority test CA' }));
+  const server = await caFull.issue('authority', {
+    uris: [serviceUri('authority', TRUST_DOMAIN)],
+    usage: 'server',
+  });
   const clock = manualClock(Date.now());
   const db = createPgliteDatabase({ dataDir: 'memory://' });
   const h = await createHarness({
@@ -68,9 +71,9 @@ export async function startHttpsAuthority(
     db,
     forwardAudit: createSqlAuditSink({ db, clock }),
     https: {
-      key: server.keyPem,
-      cert: server.certPem,
-      ca: caFull.certPem,
+      key: server.key,
+      cert: server.cert,
+      ca: caFull.cert,
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -85,7 +88,6 @@ export async function startHttpsAuthority(
   const { port } = h.service.app.server.address() as AddressInfo;
   return {
     ...h,
-    caFull,
     ca: caFull,
     baseUrl: `https://127.0.0.1:${port}`,
     async close() {

@@ -15,11 +15,11 @@ import type { TLSSocket } from 'node:tls';
 import fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { createSecretResolver, fileSecretProvider } from '@stella/runtime';
+import { createTestCa, serviceUri } from '@stella/testkit';
 import { composeGatewayService } from '../src/compose.ts';
 import type { ComposedGateway } from '../src/compose.ts';
 import { createMemoryAudit, createMemoryLogger } from './helpers/fakes.ts';
 import { startRecordingUpstream } from './helpers/fixture.ts';
-import { createTestCa } from './helpers/test-pki.ts';
 import {
   ISSUER,
   createDpopClient,
@@ -29,6 +29,7 @@ import {
 } from './helpers/tokens.ts';
 
 const EXTERNAL = 'https://gw.compose.local';
+const TRUST_DOMAIN = 'test.local';
 const SIGN = '/api/v1/signer/sign/dsse';
 let dir: string;
 let authority: FastifyInstance;
@@ -40,8 +41,8 @@ const authorityKey = await createTestKey();
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'stella-gw-compose-'));
   const ca = await createTestCa();
-  const gw = await ca.issue('gateway');
-  const auth = await ca.issue('authority');
+  const gw = await ca.issue('gateway', { uris: [serviceUri('gateway', TRUST_DOMAIN)] });
+  const auth = await ca.issue('authority', { uris: [serviceUri('authority', TRUST_DOMAIN)] });
   const envelope = generateKeyPairSync('ed25519').privateKey.export({
     format: 'pem',
     type: 'pkcs8',

@@ -15,12 +15,12 @@ import { manualClock, createIdGenerator } from '@stella/core';
 import { createNonceIssuer, createStaticJwks, signIdentityEnvelope, x5tS256 } from '@stella/auth';
 import { createMemoryKv } from '@stella/storage';
 import { createLogger } from '@stella/runtime';
+import { clientUri, createTestCa, serviceUri } from '@stella/testkit';
+import type { TestCa, TestCertificate } from '@stella/testkit';
 import { createAuthAuthenticator } from '../src/auth-adapter.ts';
 import { createGatewayService } from '../src/service.ts';
 import type { GatewayService } from '../src/service.ts';
 import { createMemoryAudit } from './helpers/fakes.ts';
-import { createTestCa } from './helpers/test-pki.ts';
-import type { TestCa, TestCertificate } from './helpers/test-pki.ts';
 import {
   ISSUER,
   createDpopClient,
@@ -32,6 +32,7 @@ import type { DpopClient, TestKey } from './helpers/tokens.ts';
 import { startUpstreamService } from './helpers/upstream-service.ts';
 
 const EXTERNAL = 'https://gw.test.local';
+const TRUST_DOMAIN = 'test.local';
 const SIGN = '/api/v1/signer/sign/dsse';
 
 function captureLogs(service: string) {
@@ -64,8 +65,8 @@ const now = () => Math.floor(clock.now() / 1000);
 
 before(async () => {
   ca = await createTestCa();
-  gatewayCert = await ca.issue('gateway');
-  const signerCert = await ca.issue('signer');
+  gatewayCert = await ca.issue('gateway', { uris: [serviceUri('gateway', TRUST_DOMAIN)] });
+  const signerCert = await ca.issue('signer', { uris: [serviceUri('signer', TRUST_DOMAIN)] });
   clock = manualClock(Date.now());
   authorityKey = await createTestKey();
   dpop = await createDpopClient();
@@ -214,7 +215,7 @@ describe('gateway over TLS in front of a behind-the-gateway upstream', () => {
   });
 
   test('the upstream refuses a direct call from another service identity', async () => {
-    const intruder = await ca.issue('attestor');
+    const intruder = await ca.issue('attestor', { uris: [serviceUri('attestor', TRUST_DOMAIN)] });
     const direct = new Agent({
       connect: { ca: ca.cert, servername: 'localhost', key: intruder.key, cert: intruder.cert },
     });
@@ -297,7 +298,7 @@ describe('gateway over TLS in front of a behind-the-gateway upstream', () => {
   });
 
   test('an mTLS-bound token: verified client certificate is forwarded as RFC 9440 Client-Cert', async () => {
-    const clientCert = await ca.issue('ci', { uri: 'urn:stellaops:client:ci-client' });
+    const clientCert = await ca.issue('ci', { uris: [clientUri('ci-client')] });
     const x5t = x5tS256(new Uint8Array(new X509Certificate(clientCert.cert).raw));
     const at = await mintAccessToken(authorityKey, now(), { x5t });
     const mtls = new Agent({
@@ -323,7 +324,7 @@ describe('gateway over TLS in front of a behind-the-gateway upstream', () => {
 
   test('a client certificate from an untrusted CA is not honoured', async () => {
     const otherCa = await createTestCa();
-    const rogue = await otherCa.issue('ci', { uri: 'urn:stellaops:client:ci-client' });
+    const rogue = await otherCa.issue('ci', { uris: [clientUri('ci-client')] });
     const at = await mintAccessToken(authorityKey, now(), { x5t: x5tS256(rogue.der) });
     const agent = new Agent({
       connect: { ca: ca.cert, servername: 'localhost', key: rogue.key, cert: rogue.cert },

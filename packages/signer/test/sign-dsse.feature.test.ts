@@ -35,8 +35,10 @@ const SLSA = 'https://slsa.dev/provenance/v1';
 const hexOf = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const b64 = (b: Uint8Array | string) => Buffer.from(b).toString('base64');
 
+// Top-level await: the platform (test CA and certificates) is built before the suite is declared.
+const platform = await createTestPlatform();
+
 describe('signer: sign/dsse behind the gateway', () => {
-  const platform = createTestPlatform();
   const { privateKey } = generateSigningKey();
   const signingKey = createSigningKey(privateKey);
   const audit = createCapturingAuditSink();
@@ -63,7 +65,7 @@ describe('signer: sign/dsse behind the gateway', () => {
       https: {
         key: platform.signer.key,
         cert: platform.signer.cert,
-        ca: platform.pki.ca,
+        ca: platform.pki.cert,
         requestCert: true,
         rejectUnauthorized: true,
       },

@@ -20,13 +20,13 @@ import {
 import { createIdGenerator, systemClock } from '@stella/core';
 import type { AuditEvent, Logger, SqlDatabase } from '@stella/core';
 import { createFsObjectStore, createMemoryKv, createPgliteDatabase } from '@stella/storage';
+import { createTestCa } from '@stella/testkit';
+import type { TestCertificate } from '@stella/testkit';
 import { attestorMigrations } from '../../src/migrations.ts';
 import { createAttestorService } from '../../src/service.ts';
 import type { AttestorService } from '../../src/service.ts';
 import { createStaticSignerKeySource } from '../../src/submission/signer-keys.ts';
 import type { TrustedSignerKey } from '../../src/trust-file.ts';
-import { createTestPki } from './pki.ts';
-import type { TestCert } from './pki.ts';
 
 export const TRUST_DOMAIN = 'stella.test';
 const ISSUER = 'https://authority.stella.test';
@@ -70,14 +70,14 @@ export async function startHarness(options: {
   maxEvidenceBytes?: number;
   pageSize?: number;
 }): Promise<Harness> {
-  const pki = createTestPki();
-  const certs: Record<CallOptions['as'], TestCert> = {
-    gateway: pki.issue('gateway', [`spiffe://${TRUST_DOMAIN}/svc/gateway`]),
-    signer: pki.issue('signer', [`spiffe://${TRUST_DOMAIN}/svc/signer`]),
-    stranger: pki.issue('stranger', [`spiffe://${TRUST_DOMAIN}/svc/authority`]),
+  const pki = await createTestCa();
+  const certs: Record<CallOptions['as'], TestCertificate> = {
+    gateway: await pki.issue('gateway', { uris: [`spiffe://${TRUST_DOMAIN}/svc/gateway`] }),
+    signer: await pki.issue('signer', { uris: [`spiffe://${TRUST_DOMAIN}/svc/signer`] }),
+    stranger: await pki.issue('stranger', { uris: [`spiffe://${TRUST_DOMAIN}/svc/authority`] }),
   };
-  const server = pki.issue('attestor', [`spiffe://${TRUST_DOMAIN}/svc/attestor`]);
-  const client = pki.issue('ci-client', ['urn:stellaops:client:ci']);
+  const server = await pki.issue('attestor', { uris: [`spiffe://${TRUST_DOMAIN}/svc/attestor`] });
+  const client = await pki.issue('ci-client', { uris: ['urn:stellaops:client:ci'] });
   const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const gatewayKey = generateKeyPairSync('ed25519');
   const jwks = createStaticJwks({
@@ -94,7 +94,7 @@ export async function startHarness(options: {
     https: {
       key: server.key,
       cert: server.cert,
-      ca: pki.ca,
+      ca: pki.cert,
       requestCert: true,
       rejectUnauthorized: true,
     },
@@ -133,7 +133,7 @@ export async function startHarness(options: {
   const agents = Object.fromEntries(
     Object.entries(certs).map(([name, cert]) => [
       name,
-      new Agent({ connect: { key: cert.key, cert: cert.cert, ca: pki.ca } }),
+      new Agent({ connect: { key: cert.key, cert: cert.cert, ca: pki.cert } }),
     ]),
   ) as Record<CallOptions['as'], Agent>;
 

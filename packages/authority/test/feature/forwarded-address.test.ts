@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FORM, form } from '../support.ts';
-import { startHttpsAuthority } from '../https-harness.ts';
+import { clientUri, serviceUri } from '@stella/testkit';
+import type { TestCertificate as Pem } from '@stella/testkit';
+import { TRUST_DOMAIN, startHttpsAuthority } from '../https-harness.ts';
 import type { HttpsHarness } from '../https-harness.ts';
-import { clientUri, httpsClient, issueLeaf, serviceUri } from '../tls-support.ts';
-import type { Pem } from '../tls-support.ts';
+import { httpsClient } from '../https-client.ts';
 
 describe('per-address /token limit behind the gateway counts the client address', () => {
   let h: HttpsHarness;
@@ -12,7 +13,7 @@ describe('per-address /token limit behind the gateway counts the client address'
   let stranger: Pem;
   const clients: ReturnType<typeof httpsClient>[] = [];
   const send = (identity: Pem | undefined, forwardedFor?: string) => {
-    const c = httpsClient(h.baseUrl, h.ca.certPem, identity);
+    const c = httpsClient(h.baseUrl, h.ca.cert, identity);
     clients.push(c);
     return c.send('POST', '/token', {
       headers: {
@@ -25,8 +26,8 @@ describe('per-address /token limit behind the gateway counts the client address'
 
   before(async () => {
     h = await startHttpsAuthority({ tokenAddressLimit: { limit: 2, windowMs: 60_000 } });
-    gateway = await issueLeaf(h.caFull, { uri: serviceUri('gateway') });
-    stranger = await issueLeaf(h.caFull, { uri: clientUri('stranger') });
+    gateway = await h.ca.issue('gateway', { uris: [serviceUri('gateway', TRUST_DOMAIN)] });
+    stranger = await h.ca.issue('stranger', { uris: [clientUri('stranger')] });
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));

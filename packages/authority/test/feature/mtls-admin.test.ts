@@ -4,19 +4,13 @@ import { createHash } from 'node:crypto';
 import { verifyAuditChain } from '@stella/core';
 import { FORM, decodeHeader, decodePayload, dpopProof, form, newDpopKey } from '../support.ts';
 import { keyClientRegistration, newKeyClient, tokenRequestParams } from '../support.ts';
-import { startHttpsAuthority } from '../https-harness.ts';
+import { clientCertHeader, clientUri, createTestCa, serviceUri } from '@stella/testkit';
+import type { TestCertificate as Pem } from '@stella/testkit';
+import { TRUST_DOMAIN, startHttpsAuthority } from '../https-harness.ts';
 import type { HttpsHarness } from '../https-harness.ts';
-import {
-  clientCertHeader,
-  clientUri,
-  createTestCa,
-  httpsClient,
-  issueLeaf,
-  serviceUri,
-} from '../tls-support.ts';
-import type { Pem } from '../tls-support.ts';
+import { httpsClient } from '../https-client.ts';
 
-const thumbprint = (der: Buffer) => createHash('sha256').update(der).digest('base64url');
+const thumbprint = (der: Uint8Array) => createHash('sha256').update(der).digest('base64url');
 
 describe('tls_client_auth and the /internal admin API over a real mTLS listener', () => {
   let h: HttpsHarness;
@@ -27,7 +21,7 @@ describe('tls_client_auth and the /internal admin API over a real mTLS listener'
   let foreignGatewayCert: Pem;
   const clients: ReturnType<typeof httpsClient>[] = [];
   const connect = (identity?: Pem) => {
-    const c = httpsClient(h.baseUrl, h.ca.certPem, identity);
+    const c = httpsClient(h.baseUrl, h.ca.cert, identity);
     clients.push(c);
     return c;
   };
@@ -43,12 +37,14 @@ describe('tls_client_auth and the /internal admin API over a real mTLS listener'
 
   before(async () => {
     h = await startHttpsAuthority({ adminClientLimit: { limit: 1000, windowMs: 60_000 } });
-    const foreignCa = await createTestCa('foreign CA');
-    adminCert = await issueLeaf(h.caFull, { uri: clientUri('admin') });
-    otherCert = await issueLeaf(h.caFull, { uri: clientUri('ops') });
-    foreignAdminCert = await issueLeaf(foreignCa, { uri: clientUri('admin') });
-    gatewayCert = await issueLeaf(h.caFull, { uri: serviceUri('gateway') });
-    foreignGatewayCert = await issueLeaf(foreignCa, { uri: serviceUri('gateway') });
+    const foreignCa = await createTestCa({ name: 'foreign CA' });
+    adminCert = await h.ca.issue('admin', { uris: [clientUri('admin')] });
+    otherCert = await h.ca.issue('ops', { uris: [clientUri('ops')] });
+    foreignAdminCert = await foreignCa.issue('admin', { uris: [clientUri('admin')] });
+    gatewayCert = await h.ca.issue('gateway', { uris: [serviceUri('gateway', TRUST_DOMAIN)] });
+    foreignGatewayCert = await foreignCa.issue('gateway', {
+      uris: [serviceUri('gateway', TRUST_DOMAIN)],
+    });
     await h.service.admin.addTenant('acme');
     for (const [id, scopes] of [
       ['admin', ['authority:admin']],
@@ -60,7 +56,7 @@ describe('tls_client_auth and the /internal admin API over a real mTLS listener'
         allowedScopes: [...scopes],
         allowedAudiences: ['authority'],
         authMethod: 'tls_client_auth',
-        trustRoots: [h.ca.certPem],
+        trustRoots: [h.ca.cert],
         dpopBoundAccessTokens: false,
       });
     }

@@ -21,7 +21,7 @@ describe('openid-client 6: discovery, private_key_jwt + DPoP (nonce retry), intr
 
   before(async () => {
     h = await startHttpsAuthorityWithIssuerPort();
-    agent = new Agent({ connect: { ca: h.ca.certPem } });
+    agent = new Agent({ connect: { ca: h.ca.cert } });
     const clientKeys = (await webcrypto.subtle.generateKey(ES256, true, [
       'sign',
       'verify',

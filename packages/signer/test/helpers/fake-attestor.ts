@@ -34,7 +34,7 @@ export async function startFakeAttestor(
     https: {
       key: platform.attestor.key,
       cert: platform.attestor.cert,
-      ca: platform.pki.ca,
+      ca: platform.pki.cert,
       requestCert: true,
       rejectUnauthorized: true,
     },

@@ -18,9 +18,9 @@ import {
 } from '@stella/auth';
 import type { RequestVerifier, VerificationKey as AuthVerificationKey } from '@stella/auth';
 import type { Clock, KeyValueStore } from '@stella/core';
+import { createTestCa } from '@stella/testkit';
+import type { TestCa, TestCertificate } from '@stella/testkit';
 import type { TokenSource } from '../../src/token-source.ts';
-import { createTestPki } from './pki.ts';
-import type { TestCert, TestPki } from './pki.ts';
 
 export const TRUST_DOMAIN = 'stella.test';
 export const ISSUER = 'https://authority.stella.test';
@@ -37,12 +37,12 @@ export interface TokenOptions {
 }
 
 export interface TestPlatform {
-  readonly pki: TestPki;
-  readonly gateway: TestCert;
-  readonly signer: TestCert;
-  readonly attestor: TestCert;
+  readonly pki: TestCa;
+  readonly gateway: TestCertificate;
+  readonly signer: TestCertificate;
+  readonly attestor: TestCertificate;
   /** The end client's certificate (CI job) its tokens are bound to. */
-  readonly client: TestCert;
+  readonly client: TestCertificate;
   readonly authorityPublicKey: KeyObject;
   mintAccessToken(options?: TokenOptions): Promise<{ token: string; jti: string }>;
   identityEnvelope(claims: {
@@ -64,12 +64,12 @@ export interface TestPlatform {
   signerAgent(): Agent;
 }
 
-export function createTestPlatform(): TestPlatform {
-  const pki = createTestPki();
-  const gateway = pki.issue('gateway', [GATEWAY_ID]);
-  const signer = pki.issue('signer', [SIGNER_ID]);
-  const attestor = pki.issue('attestor', [`spiffe://${TRUST_DOMAIN}/svc/attestor`]);
-  const client = pki.issue('ci-client', ['urn:stellaops:client:ci']);
+export async function createTestPlatform(): Promise<TestPlatform> {
+  const pki = await createTestCa();
+  const gateway = await pki.issue('gateway', { uris: [GATEWAY_ID] });
+  const signer = await pki.issue('signer', { uris: [SIGNER_ID] });
+  const attestor = await pki.issue('attestor', { uris: [`spiffe://${TRUST_DOMAIN}/svc/attestor`] });
+  const client = await pki.issue('ci-client', { uris: ['urn:stellaops:client:ci'] });
   const authority = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const gatewayKey = generateKeyPairSync('ed25519');
   const authorityJwk = {
@@ -177,7 +177,7 @@ export function createTestPlatform(): TestPlatform {
     envelopeKeys,
     signerTokens,
     gatewayAgent: () =>
-      new Agent({ connect: { key: gateway.key, cert: gateway.cert, ca: pki.ca } }),
-    signerAgent: () => new Agent({ connect: { key: signer.key, cert: signer.cert, ca: pki.ca } }),
+      new Agent({ connect: { key: gateway.key, cert: gateway.cert, ca: pki.cert } }),
+    signerAgent: () => new Agent({ connect: { key: signer.key, cert: signer.cert, ca: pki.cert } }),
   };
 }
