@@ -129,7 +129,11 @@ function fields(r: MeasureResult) {
 /** measureOps' default warm-up (bench/lib/measure.ts). */
 const WARMUP_MS = 300;
 
-type Measured = MeasureResult & { readonly auditCommits?: number | undefined };
+type Measured = MeasureResult & {
+  readonly auditCommits?: number | undefined;
+  /** Server process CPU (user + system) over warm-up + window, per token; child mode only. */
+  readonly serverCpuUsPerToken?: number | undefined;
+};
 
 /** Pool size: generous for the duration at up to ~8k tokens/s, plus warm-up. */
 const poolSize = () => Math.ceil((benchDurationMs() + 400) * 8);
@@ -152,18 +156,26 @@ async function measureServer(
     // Probe once so a misconfiguration fails loudly instead of as a row of errors.
     await tokenOp(pool, pairs, params)(pairs.length - 1);
     log(`${BENCH}: ${name} at concurrency ${concurrency} …`);
-    const commitsBefore = await server.auditTransactions();
+    const before = await server.stats();
     const r = await measureOps(tokenOp(pool, pairs, params), {
       durationMs: benchDurationMs(),
       concurrency,
     });
     await pool.close();
-    const commitsAfter = await server.auditTransactions();
-    const commits =
-      commitsBefore === undefined || commitsAfter === undefined
-        ? undefined
-        : commitsAfter - commitsBefore;
-    results.set(concurrency, { ...r, auditCommits: commits });
+    const after = await server.stats();
+    const delta = (k: keyof ServerStats) => {
+      const a = before[k];
+      const b = after[k];
+      return a === undefined || b === undefined ? undefined : b - a;
+    };
+    const cpu = delta('cpuUs');
+    // The CPU also spans measureOps' warm-up: scale ops to that window, like the commit count.
+    const opsInWindow = (r.ops * (r.durationMs + WARMUP_MS)) / r.durationMs;
+    results.set(concurrency, {
+      ...r,
+      auditCommits: delta('auditTransactions'),
+      serverCpuUsPerToken: cpu === undefined || r.ops === 0 ? undefined : round3(cpu / opsInWindow),
+    });
   }
   return results;
 }
@@ -386,6 +398,12 @@ async function main() {
       pre_signed_requests: true,
       ratio_to_raw_crypto: raw.opsPerSec > 0 ? round3(r.opsPerSec / raw.opsPerSec) : null,
       ratio_to_peer: p !== undefined && p.opsPerSec > 0 ? round3(r.opsPerSec / p.opsPerSec) : null,
+      ...(r.serverCpuUsPerToken === undefined
+        ? {}
+        : { server_cpu_us_per_token: r.serverCpuUsPerToken }),
+      ...(p?.serverCpuUsPerToken === undefined
+        ? {}
+        : { peer_server_cpu_us_per_token: p.serverCpuUsPerToken }),
       ...fields(r),
     });
     // Group commit at work: audit events (one per token) per SQL transaction in the window.
@@ -413,10 +431,16 @@ const SERVE_ENV = 'AUTHORITY_BENCH_SERVE';
  * 2-core machine; both servers get the same treatment. `BENCH_INPROCESS=1` runs them in this
  * process instead (the original harness, for comparison with older results).
  */
+interface ServerStats {
+  /** Audit group commits so far (ours only; undefined for the peer). */
+  readonly auditTransactions?: number | undefined;
+  /** The server process's CPU time so far, µs (child mode only). */
+  readonly cpuUs?: number | undefined;
+}
+
 interface Served {
   readonly issuer: string;
-  /** Audit group commits so far (ours only; undefined for the peer). */
-  auditTransactions(): Promise<number | undefined>;
+  stats(): Promise<ServerStats>;
   close(): Promise<void>;
 }
 
@@ -424,10 +448,13 @@ async function serve(kind: ServerKind): Promise<Served> {
   if (process.env['BENCH_INPROCESS'] === '1') {
     if (kind === 'peer') {
       const peer = await startPeer(clientJwk);
-      return { ...peer, auditTransactions: () => Promise.resolve(undefined) };
+      return { ...peer, stats: () => Promise.resolve({}) };
     }
     const ours = await startAuthority(clientJwk);
-    return { ...ours, auditTransactions: () => Promise.resolve(ours.auditTransactions()) };
+    return {
+      ...ours,
+      stats: () => Promise.resolve({ auditTransactions: ours.auditTransactions() }),
+    };
   }
   const child = fork(import.meta.filename, [], {
     env: {
@@ -450,11 +477,9 @@ async function serve(kind: ServerKind): Promise<Served> {
   });
   return {
     issuer,
-    auditTransactions: () =>
-      new Promise<number | undefined>((resolve) => {
-        child.once('message', (m) =>
-          resolve((m as { auditTransactions?: number }).auditTransactions),
-        );
+    stats: () =>
+      new Promise<ServerStats>((resolve) => {
+        child.once('message', (m) => resolve(m as ServerStats));
         child.send('stats');
       }),
     close: () =>
@@ -474,7 +499,11 @@ async function serveChild(kind: ServerKind) {
   const server = ours ?? (await startPeer(jwk));
   process.on('message', (m) => {
     if (m === 'stats') {
-      process.send?.({ auditTransactions: ours?.auditTransactions() });
+      const cpu = process.cpuUsage();
+      process.send?.({
+        auditTransactions: ours?.auditTransactions(),
+        cpuUs: cpu.user + cpu.system,
+      });
       return;
     }
     if (m !== 'close') return;

@@ -14,6 +14,10 @@ const MAX_PARAMETERS = 32;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function decodeComponent(raw: string): string {
+  // Fast path: without `%` there is nothing for decodeURIComponent to decode or refuse (it copies
+  // every other code unit), so the result is the input with `+` as space. Base64url values
+  // (assertions, tokens) take this path and skip a regex pass and the decoder.
+  if (!raw.includes('%')) return raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
   // `+` is a space in this media type; decodeURIComponent throws on bad escapes and on escapes
   // that form invalid UTF-8, which is what we want.
   try {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import type { Clock } from './clock.ts';
 
 /**
@@ -23,10 +23,37 @@ export function uuidv7(clock: Clock, rand: (n: number) => Uint8Array = randomByt
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * CSPRNG bytes drawn from a 4 KiB pool refilled by one `randomFillSync` call: a system call per
+ * id showed up in the token hot path. Every byte is handed out at most once (the offset only
+ * grows until the refill overwrites the whole pool), and copies are returned, never views.
+ * Requests larger than the pool bypass it.
+ */
+export function createRandomPool(size = 4096): (n: number) => Uint8Array {
+  if (!Number.isSafeInteger(size) || size < 16) throw new TypeError('pool size must be ≥ 16');
+  const pool = Buffer.allocUnsafe(size);
+  let offset = size;
+  return (n: number): Uint8Array => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new TypeError('byte count must be ≥ 0');
+    if (n > size) return randomBytes(n);
+    if (offset + n > size) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const out = new Uint8Array(pool.subarray(offset, offset + n));
+    offset += n;
+    return out;
+  };
+}
+
 export function createIdGenerator(clock: Clock): IdGenerator {
+  const rand = createRandomPool();
   return {
-    uuid: () => uuidv7(clock),
-    random: (bytes = 16) => Buffer.from(randomBytes(bytes)).toString('base64url'),
+    uuid: () => uuidv7(clock, rand),
+    random: (bytes = 16) => {
+      const out = rand(bytes);
+      return Buffer.from(out.buffer, out.byteOffset, out.length).toString('base64url');
+    },
   };
 }
 

@@ -51,6 +51,13 @@ export interface SqlDatabase {
   /** Which adapter this is, for logs and `stella doctor`. */
   readonly kind: 'postgres' | 'pglite';
   /**
+   * true when this adapter runs at most one transaction at a time across every user of the
+   * database (PGlite: one connection behind a FIFO mutex, one process per data directory), so
+   * writers are already mutually exclusive and cross-transaction locks can be skipped. Absent or
+   * false (PostgreSQL pools, replicas): callers must lock.
+   */
+  readonly exclusiveTransactions?: boolean;
+  /**
    * Runs `fn` in one transaction as the application role (NOSUPERUSER NOBYPASSRLS) with
    * `stella.tenant` set to `tenant` for this transaction only. Row-level security limits every
    * tenant-owned table to that tenant.

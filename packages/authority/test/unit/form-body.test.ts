@@ -36,6 +36,22 @@ test('arbitrary bytes either parse or fail with invalid_request, never anything 
   );
 });
 
+test('decoding matches the WHATWG URLSearchParams reference for any value (fast path included)', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.boolean(), (value, raw) => {
+      // Either the value as-is (no `%`: the fast path, `+` still a space) or fully encoded.
+      const body = raw
+        ? `v=${value.replace(/[%&=]/g, '')}`
+        : new URLSearchParams({ v: value }).toString();
+      // eslint-disable-next-line no-control-regex -- the parser refuses control characters
+      fc.pre(!/[\x00-\x1f\x7f]/.test(new URLSearchParams(body).get('v') ?? ''));
+      assert.equal(parseFormBody(enc(body))['v'], new URLSearchParams(body).get('v'));
+    }),
+  );
+  assert.equal(parseFormBody(enc('a=x+y%2Bz&b=eyJ.ab-_'))['a'], 'x y+z');
+  assert.equal(parseFormBody(enc('a=x+y%2Bz&b=eyJ.ab-_'))['b'], 'eyJ.ab-_');
+});
+
 test('named negatives: repeated, non-UTF-8, bad escape, control char, bad name', () => {
   for (const body of ['a=1&a=2', 'x=%zz', 'x=%0A', '%3C%3E=1', 'x=%E0%A4%A']) {
     assert.throws(() => parseFormBody(enc(body)), { code: 'invalid_request' });

@@ -5,7 +5,7 @@
  * the transaction holding its row has committed.
  *
  * Replica safety: the batch transaction takes `pg_advisory_xact_lock(hashtext('audit:'||tenant))`
- * before reading the chain head, so two sinks (two replicas) extend one chain, never fork it; the
+ * (unless the adapter declares `exclusiveTransactions`) before reading the chain head, so two sinks (two replicas) extend one chain, never fork it; the
  * (tenant, seq) primary key is the backstop. After its own commit a sink remembers the head it
  * wrote and the next batch skips the head read (still under the lock): rows are append-only (trigger),
  * so a remembered head can only be stale, never wrong, and a stale one makes the INSERT collide
@@ -42,6 +42,9 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
   if (!Number.isFinite(lingerMs) || lingerMs < 0 || lingerMs > 100) {
     throw new TypeError('lingerMs must be between 0 and 100');
   }
+  // PGlite-style adapters already serialise every transaction: the advisory lock is a no-op
+  // there, and one engine call per commit saved (the capability flag, never the adapter name).
+  const lock = db.exclusiveTransactions !== true;
   const lastBatch = new Map<string, number>();
   /** Chain head this sink committed last, per tenant (a hint, verified by the primary key). */
   const heads = new Map<string, ChainHead>();
@@ -79,7 +82,7 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
             db.withTenant(tenant, (tx) => {
               batch ??= queue.splice(0, maxBatch);
               lastBatch.set(tenant, batch.length);
-              return writeBatch(tx, tenant, batch, known);
+              return writeBatch(tx, tenant, batch, known, lock);
             });
           const known = heads.get(tenant);
           heads.delete(tenant);
@@ -158,7 +161,8 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Every batch takes the advisory lock, remembered head or not: writers stay mutually exclusive,
- * so a head read under the lock is current and the locked retry cannot collide again.
+ * so a head read under the lock is current and the locked retry cannot collide again. Skipped
+ * only on an adapter declaring `exclusiveTransactions`, where no other writer can run meanwhile.
  */
 async function lockChain(tx: SqlQueryable, tenant: string): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('audit:' || $1))", [tenant]);
@@ -178,8 +182,9 @@ async function writeBatch(
   tenant: string,
   batch: readonly Pending[],
   known: ChainHead | undefined,
+  lock: boolean,
 ): Promise<ChainHead> {
-  await lockChain(tx, tenant);
+  if (lock) await lockChain(tx, tenant);
   const start = known ?? (await readHead(tx, tenant));
   let seq = start.seq;
   let prevHash = start.hash;

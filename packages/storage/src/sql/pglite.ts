@@ -116,6 +116,8 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
 
   return {
     kind: 'pglite',
+    // Every transaction runs under `mutex`, and PGlite owns its data directory (one process).
+    exclusiveTransactions: true,
     async withTenant(tenant, fn) {
       assertTenantId(tenant);
       return inScope(tenant, fn);
