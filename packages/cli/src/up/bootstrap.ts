@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes, createPrivateKey, createPublicKey } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, createPrivateKey } from 'node:crypto';
+import { exportPublicJwk, importPrivateKey } from '@stella/crypto';
 import path from 'node:path';
 import {
   createCertificateAuthority,
@@ -157,11 +158,7 @@ export async function bootstrapDataDir(
     const jwk = createPrivateKey(pem).export({ format: 'jwk' });
     await writePrivateFile(demoKeyFile, `${JSON.stringify({ ...jwk, alg: 'ES256' })}\n`);
   }
-  const privateJwk = JSON.parse(await readText(demoKeyFile)) as Record<string, string>;
-  const { d: _d, ...rest } = privateJwk;
-  const publicJwk = createPublicKey({ key: rest as never, format: 'jwk' }).export({
-    format: 'jwk',
-  });
+  const publicJwk = exportPublicJwk(importPrivateKey(Buffer.from(await readText(demoKeyFile))));
   const publicJwks = { keys: [{ ...publicJwk, alg: 'ES256', use: 'sig' }] };
 
   return {

@@ -4,7 +4,14 @@ import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import type { FastifyInstance } from 'fastify';
-import { createIdGenerator, isStellaError, systemClock, type Logger } from '@stella/core';
+import {
+  createIdGenerator,
+  formatSchemaIssue,
+  isStellaError,
+  systemClock,
+  validateSchema,
+  type Logger,
+} from '@stella/core';
 import {
   createSecretResolver,
   fileSecretProvider,
@@ -27,14 +34,21 @@ import {
 } from '@stella/auth';
 import { createAuthorityService } from '@stella/authority';
 import { composeGatewayService } from '@stella/gateway';
-import { composeSigner } from '@stella/signer';
+import {
+  composeSigner,
+  loadKeyEntries,
+  parseKeyState,
+  publishSignerKeys,
+  signerConfigSchema,
+} from '@stella/signer';
 import {
   composeAttestor,
   attestorDefaults,
   buildTrustFile,
   createLogSigner,
+  parseSignerKeySet,
 } from '@stella/attestor';
-import { exportPublicJwk, importPrivateKey } from '@stella/crypto';
+import { importPrivateKey } from '@stella/crypto';
 import { bootstrapDataDir, type PlatformFiles } from './bootstrap.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { openPlatformStorage, type PlatformStorage } from './storage.ts';
@@ -276,42 +290,45 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     progress('starting the signer');
     const signerKeysFile = path.join(layout.keys, 'signer-keys.json');
     await ensureSignerKeyState(signerKeysFile, secrets, keyRefs.signer, new Date(clock.now()));
-    const signer = await composeSigner(
-      {
-        trustDomain: config.trustDomain,
-        attestorUrl: internal.attestor,
-        authorityTokenUrl: `${internal.authority}/token`,
-        keyStatePath: signerKeysFile,
-        tls: idRefs('signer'),
-      } as never,
-      {
-        kv: storage.kv,
-        audit,
-        logger: logger.child({ service: 'signer' }),
-        clock,
-        ids,
-        secrets,
-        verifier: createRequestVerifier({
-          audience: 'signer',
-          externalUrl,
-          accessTokens: await verificationFor('signer'),
-          replayCache: createReplayCache(storage.kv, {
-            prefix: 'stella:signer:dpop:',
-            windowMs: 120_000,
-          }),
-          nonceIssuer,
-          requireNonce: true,
-          clock,
-          mode: 'behind-gateway',
-          gateway: {
-            identities: [files.identities.gateway.uri],
-            envelopeKeys: envelope.verification,
-          },
+    const signerConfig = validateSchema(signerConfigSchema, {
+      trustDomain: config.trustDomain,
+      attestorUrl: internal.attestor,
+      authorityTokenUrl: `${internal.authority}/token`,
+      keyStatePath: signerKeysFile,
+      tls: idRefs('signer'),
+    });
+    if (!signerConfig.ok) {
+      throw new TypeError(
+        `signer config: ${signerConfig.issues.map(formatSchemaIssue).join('; ')}`,
+      );
+    }
+    const signer = await composeSigner(signerConfig.value, {
+      kv: storage.kv,
+      audit,
+      logger: logger.child({ service: 'signer' }),
+      clock,
+      ids,
+      secrets,
+      verifier: createRequestVerifier({
+        audience: 'signer',
+        externalUrl,
+        accessTokens: await verificationFor('signer'),
+        replayCache: createReplayCache(storage.kv, {
+          prefix: 'stella:signer:dpop:',
+          windowMs: 120_000,
         }),
         nonceIssuer,
-        https: await internalTls('signer'),
-      },
-    );
+        requireNonce: true,
+        clock,
+        mode: 'behind-gateway',
+        gateway: {
+          identities: [files.identities.gateway.uri],
+          envelopeKeys: envelope.verification,
+        },
+      }),
+      nonceIssuer,
+      https: await internalTls('signer'),
+    });
     closers.push(() => signer.close());
     await listen(signer.app, loopback, ports.signer);
 
@@ -507,20 +524,13 @@ async function writeTrustFile(
   secrets: ReturnType<typeof createSecretResolver>,
   tenants: string[],
 ): Promise<void> {
-  const { parseKeyState } = await import('@stella/signer');
   const state = parseKeyState(await readFile(signerKeysFile, 'utf8'));
-  const signerKeys = await Promise.all(
-    state.keys.map(async (k) => ({
-      keyid: k.keyid,
-      alg: k.alg,
-      publicKey: exportPublicJwk(
-        importPrivateKey((await secrets.resolveSecret(k.privateKey)).reveal()),
-      ),
-      notBefore: k.notBefore,
-      ...(k.notAfter === undefined ? {} : { notAfter: k.notAfter }),
-      ...(k.revokedAt === undefined ? {} : { revokedAt: k.revokedAt }),
-    })),
+  // The same key set the signer publishes at GET /api/v1/signer/keys, read the way the
+  // attestor reads it: one conversion, not a second copy of it.
+  const entries = await loadKeyEntries(state, async (ref) =>
+    (await secrets.resolveSecret(ref)).reveal(),
   );
+  const signerKeys = parseSignerKeySet(publishSignerKeys(entries));
   const logSigner = createLogSigner({
     logPrefix: attestorDefaults.logPrefix,
     privateKey: importPrivateKey((await secrets.resolveSecret(logKeyRef)).reveal()),
@@ -532,7 +542,7 @@ async function writeTrustFile(
       origin: logSigner.origin(tenant),
       vkey: logSigner.vkey(tenant),
     })),
-  } as never);
+  });
   await writeFile(file, `${JSON.stringify(trust, null, 2)}\n`, { mode: 0o644 });
 }
 
