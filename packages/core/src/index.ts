@@ -28,6 +28,7 @@ export type {
   KeyValueStore,
   SqlResult,
   SqlQueryable,
+  SqlStatement,
   Migration,
   SqlDatabase,
   PutResult,

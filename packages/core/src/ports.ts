@@ -30,6 +30,12 @@ export interface SqlResult<R> {
   rowCount: number;
 }
 
+/** One parameterised statement (bound parameters, never inlined). */
+export interface SqlStatement {
+  readonly text: string;
+  readonly params?: readonly unknown[];
+}
+
 export interface SqlQueryable {
   query<R = Record<string, unknown>>(
     text: string,
@@ -68,6 +74,16 @@ export interface SqlDatabase {
    * show no rows; only platform tables (tenants, clients, keys) are usable.
    */
   withoutTenant<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Optional fast path: statements that need no reads between them, in ONE transaction with the
+   * same role, tenant scope and RLS as `withTenant`, in as few engine hops as the adapter can
+   * (PGlite in a worker thread: one message instead of one per statement plus BEGIN and COMMIT).
+   * All or nothing; errors as from `withTenant`. Callers fall back to `withTenant` without it.
+   */
+  runInTenant?(
+    tenant: string,
+    statements: readonly SqlStatement[],
+  ): Promise<SqlResult<Record<string, unknown>>[]>;
   /** Applies pending migrations under an advisory lock (safe with several replicas). */
   migrate(migrations: readonly Migration[]): Promise<void>;
   close(): Promise<void>;

@@ -196,5 +196,55 @@ for (const backend of sqlBackends) {
       const fixed: Migration = { id: 'test/0004-broken', sql: 'CREATE TABLE fixed_later (x int)' };
       await opened.db.migrate([notes, journal, ledger, fixed]);
     });
+
+    // The one-hop transaction (optional in the port; every adapter here has it): same scope
+    // and RLS as withTenant.
+    const runInTenant = (tenant: string, statements: { text: string; params?: unknown[] }[]) => {
+      const run = opened.db.runInTenant;
+      if (run === undefined) throw new Error('adapter has no runInTenant');
+      return run.call(opened.db, tenant, statements);
+    };
+
+    it('runInTenant: runs its statements in the tenant scope, as the application role', async () => {
+      const [who, inserted] = await runInTenant('acme', [
+        { text: "SELECT current_user AS u, current_setting('stella.tenant') AS t" },
+        {
+          text: 'INSERT INTO notes (tenant, id, body) VALUES ($1, $2, $3)',
+          params: ['acme', 20, 'r'],
+        },
+      ]);
+      assert.deepEqual(who?.rows, [{ u: 'stella_app', t: 'acme' }]);
+      assert.equal(inserted?.rowCount, 1);
+      const seen = await opened.db.withTenant('globex', (tx) =>
+        tx.query("SELECT 1 FROM notes WHERE tenant = 'acme' AND id = 20"),
+      );
+      assert.deepEqual(seen.rows, []);
+    });
+
+    it('runInTenant: refuses a cross-tenant INSERT and rolls back the whole transaction', async () => {
+      await assert.rejects(
+        runInTenant('globex', [
+          { text: "INSERT INTO notes (tenant, id, body) VALUES ('globex', 30, 'kept?')" },
+          { text: "INSERT INTO notes (tenant, id, body) VALUES ('acme', 31, 'forged')" },
+        ]),
+        hasCode('db_permission_denied'),
+      );
+      const r = await opened.db.withTenant('globex', (tx) =>
+        tx.query('SELECT id FROM notes WHERE id = 30'),
+      );
+      assert.deepEqual(r.rows, [], 'the first statement was rolled back with the second');
+    });
+
+    it('runInTenant: keeps the SQLSTATE of a failed statement, and the connection usable', async () => {
+      await assert.rejects(
+        runInTenant('acme', [
+          { text: "INSERT INTO notes (tenant, id, body) VALUES ('acme', 1, 'duplicate')" },
+        ]),
+        hasCode('23505'),
+      );
+      await assert.rejects(runInTenant('Not A Tenant', []), hasCode('invalid_tenant'));
+      const [r] = await runInTenant('acme', [{ text: 'SELECT count(*)::int AS n FROM notes' }]);
+      assert.ok(((r?.rows[0] as { n: number } | undefined)?.n ?? 0) >= 2);
+    });
   });
 }

@@ -45,7 +45,7 @@ export async function openPlatformStorage(
 ): Promise<PlatformStorage> {
   const db =
     options.databaseUrl === undefined
-      ? createPgliteDatabase({ dataDir: layout.db })
+      ? createPgliteDatabase({ dataDir: layout.db, thread: 'worker' })
       : createPostgresDatabase({ url: options.databaseUrl });
   const kv =
     options.valkeyUrl === undefined

@@ -13,7 +13,14 @@
  */
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS, isSha256Hex, systemClock } from '@stella/core';
-import type { AuditEvent, AuditSink, Clock, SqlDatabase, SqlQueryable } from '@stella/core';
+import type {
+  AuditEvent,
+  AuditSink,
+  Clock,
+  SqlDatabase,
+  SqlQueryable,
+  SqlStatement,
+} from '@stella/core';
 import { prepareAuditEvent } from './prepare-audit-event.ts';
 import type { PreparedAuditEvent } from './prepare-audit-event.ts';
 
@@ -78,12 +85,21 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
         // everything queued by then shares this commit instead of waiting for the next one.
         let batch: Pending[] | undefined;
         try {
-          const run = (known: ChainHead | undefined) =>
-            db.withTenant(tenant, (tx) => {
+          const run = (known: ChainHead | undefined): Promise<ChainHead> => {
+            // Head known and no lock needed: the batch is one INSERT with nothing to read
+            // first, so an adapter with a one-hop transaction (PGlite in a worker) takes it.
+            if (known !== undefined && !lock && db.runInTenant !== undefined) {
+              batch ??= queue.splice(0, maxBatch);
+              lastBatch.set(tenant, batch.length);
+              const { statement, head } = insertStatement(tenant, batch, known);
+              return db.runInTenant(tenant, [statement]).then(() => head);
+            }
+            return db.withTenant(tenant, (tx) => {
               batch ??= queue.splice(0, maxBatch);
               lastBatch.set(tenant, batch.length);
               return writeBatch(tx, tenant, batch, known, lock);
             });
+          };
           const known = heads.get(tenant);
           heads.delete(tenant);
           let head: ChainHead;
@@ -186,6 +202,17 @@ async function writeBatch(
 ): Promise<ChainHead> {
   if (lock) await lockChain(tx, tenant);
   const start = known ?? (await readHead(tx, tenant));
+  const { statement, head } = insertStatement(tenant, batch, start);
+  await tx.query(statement.text, statement.params);
+  return head;
+}
+
+/** The batch's rows chained after `start`, as one multi-row INSERT, and the head it leaves. */
+function insertStatement(
+  tenant: string,
+  batch: readonly Pending[],
+  start: ChainHead,
+): { statement: SqlStatement; head: ChainHead } {
   let seq = start.seq;
   let prevHash = start.hash;
   const values: string[] = [];
@@ -200,9 +227,11 @@ async function writeBatch(
     params.push(tenant, seq, p.event.occurredAt, p.event.type, hash, prevHash, p.canonical);
     prevHash = hash;
   }
-  await tx.query(
-    `INSERT INTO audit_events (tenant, seq, occurred_at, type, hash, prev_hash, event) VALUES ${values.join(', ')}`,
-    params,
-  );
-  return { seq, hash: prevHash };
+  return {
+    statement: {
+      text: `INSERT INTO audit_events (tenant, seq, occurred_at, type, hash, prev_hash, event) VALUES ${values.join(', ')}`,
+      params,
+    },
+    head: { seq, hash: prevHash },
+  };
 }

@@ -1,10 +1,9 @@
 /**
  * Embedded PGlite adapter: the same migrations and the same `SET LOCAL ROLE` + RLS as PostgreSQL,
  * so the single-binary default enforces tenancy exactly like a real deployment. PGlite is a single
- * connection, so every transaction and migration run is serialised through a mutex.
+ * connection, so every transaction and migration run is serialised through a mutex. The engine
+ * runs on this thread or, with `thread: 'worker'`, in a worker thread (pglite-worker.ts).
  */
-import { PGlite } from '@electric-sql/pglite';
-import type { Transaction } from '@electric-sql/pglite';
 import type { Migration, SqlDatabase, SqlQueryable, SqlResult } from '@stella/core';
 import { assertTenantId } from '../tenant-id.ts';
 import { DEFAULT_APP_ROLE, assertRoleName } from './app-role.ts';
@@ -13,7 +12,9 @@ import type { MigrationSession } from './migrate.ts';
 import { createMutex } from './mutex.ts';
 import { mapDriverError, mapQueryError } from './sql-errors.ts';
 import { scopedQueryable } from './tenant-scope.ts';
-import { execOneCall, queryOneCall } from './pglite-wire.ts';
+import { inThreadEngine } from './pglite-engine.ts';
+import type { EngineResult, PgliteEngine } from './pglite-engine.ts';
+import { workerEngine } from './pglite-worker.ts';
 import { storageError } from '../errors.ts';
 
 export interface PgliteDatabaseOptions {
@@ -21,30 +22,21 @@ export interface PgliteDatabaseOptions {
   readonly dataDir: string;
   /** Role every tenant transaction runs as. Default `stella_app`. */
   readonly appRole?: string;
+  /**
+   * Where the engine runs: `'main'` (default) on the calling thread, `'worker'` in a worker
+   * thread, keeping the database's WASM work off the event loop (what `stella up` uses).
+   */
+  readonly thread?: 'main' | 'worker';
 }
 
-type Queryable = Pick<PGlite, 'query'> | Transaction;
-
-function rawQuery(q: Queryable) {
-  return async (
-    text: string,
-    params?: readonly unknown[],
-  ): Promise<SqlResult<Record<string, unknown>>> => {
-    try {
-      const result = await q.query<Record<string, unknown>>(
-        text,
-        params === undefined ? undefined : [...params],
-      );
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-    } catch (error) {
-      throw mapDriverError(error);
-    }
-  };
+function toSqlResult(result: EngineResult): SqlResult<Record<string, unknown>> {
+  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
 }
 
 export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabase {
   const appRole = assertRoleName(options.appRole ?? DEFAULT_APP_ROLE);
-  const db = new PGlite(options.dataDir);
+  const engine: PgliteEngine =
+    options.thread === 'worker' ? workerEngine(options.dataDir) : inThreadEngine(options.dataDir);
   const mutex = createMutex();
 
   /**
@@ -55,16 +47,17 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
    * `assertTenantId` in `withTenant`; `withoutTenant` passes ''); PostgreSQL keeps bound
    * parameters. The adapter's mutex makes this the connection's only user meanwhile.
    */
-  function inScope<T>(tenant: string, fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+  function beginScope(tenant: string): string {
     // Re-checked here, next to the inlining, so no future caller can bypass it (fail closed).
     if (tenant !== '') assertTenantId(tenant);
+    return `BEGIN; SELECT set_config('role', '${appRole}', true), set_config('stella.tenant', '${tenant}', true)`;
+  }
+
+  function inScope<T>(tenant: string, fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    const begin = beginScope(tenant);
     return mutex.run(async () => {
       try {
-        await db.waitReady;
-        await execOneCall(
-          db,
-          `BEGIN; SELECT set_config('role', '${appRole}', true), set_config('stella.tenant', '${tenant}', true)`,
-        );
+        await engine.execBatch(begin);
       } catch (error) {
         await rollbackQuietly();
         throw mapDriverError(error);
@@ -81,7 +74,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
       scope.end();
       let tags: string[];
       try {
-        tags = await execOneCall(db, 'COMMIT');
+        tags = await engine.execBatch('COMMIT');
       } catch (error) {
         await rollbackQuietly();
         throw mapDriverError(error);
@@ -99,8 +92,18 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
     params?: readonly unknown[],
   ): Promise<SqlResult<Record<string, unknown>>> {
     try {
-      const result = await queryOneCall<Record<string, unknown>>(db, text, params);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      return toSqlResult(await engine.query(text, params));
+    } catch (error) {
+      throw mapDriverError(error);
+    }
+  }
+
+  async function typedQuery(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<Record<string, unknown>>> {
+    try {
+      return toSqlResult(await engine.typedQuery(text, params));
     } catch (error) {
       throw mapDriverError(error);
     }
@@ -108,7 +111,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
 
   async function rollbackQuietly(): Promise<void> {
     try {
-      await execOneCall(db, 'ROLLBACK');
+      await engine.execBatch('ROLLBACK');
     } catch {
       // Nothing to roll back (BEGIN never ran) or the engine is gone: the original error wins.
     }
@@ -125,22 +128,40 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
     withoutTenant(fn) {
       return inScope('', fn);
     },
+    async runInTenant(tenant, statements) {
+      assertTenantId(tenant);
+      const begin = beginScope(tenant);
+      return mutex.run(async () => {
+        try {
+          return (await engine.transaction(begin, statements)).map(toSqlResult);
+        } catch (error) {
+          throw mapDriverError(error);
+        }
+      });
+    },
     migrate(migrations: readonly Migration[]) {
+      const query = typedQuery as MigrationSession['query'];
       const session: MigrationSession = {
-        query: rawQuery(db) as MigrationSession['query'],
+        query,
+        // What PGlite's own `transaction()` does, on the connection this mutex holder owns.
         async transaction(fn) {
-          await db.transaction(async (t) => {
-            await fn({
-              exec: async (sql) => void (await t.exec(sql)),
-              query: rawQuery(t) as MigrationSession['query'],
-            });
-          });
+          await engine.execBatch('BEGIN');
+          try {
+            await fn({ exec: (sql) => engine.exec(sql), query });
+          } catch (error) {
+            await rollbackQuietly();
+            throw error;
+          }
+          const tags = await engine.execBatch('COMMIT');
+          if (tags[0] !== 'COMMIT') {
+            throw storageError('migration_failed', { detail: 'transaction aborted' });
+          }
         },
       };
       return mutex.run(() => runMigrations(session, appRole, migrations));
     },
     async close() {
-      await mutex.run(() => db.close());
+      await mutex.run(() => engine.close());
     },
   };
 }

@@ -91,6 +91,15 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): SqlDat
     withoutTenant(fn) {
       return inScope('', fn);
     },
+    // One transaction, statement by statement: a pooled connection has no cheaper path.
+    async runInTenant(tenant, statements) {
+      assertTenantId(tenant);
+      return inScope(tenant, async (tx) => {
+        const results: SqlResult<Record<string, unknown>>[] = [];
+        for (const s of statements) results.push(await tx.query(s.text, s.params));
+        return results;
+      });
+    },
     async migrate(migrations: readonly Migration[]) {
       const client = await connect();
       const query = rawQuery(client);

@@ -33,6 +33,14 @@ export const sqlBackends: SqlBackend[] = [
     },
   },
   {
+    name: 'pglite-worker',
+    skip: false,
+    async open() {
+      const db = createPgliteDatabase({ dataDir: 'memory://', thread: 'worker' });
+      return { db, another: () => db, dispose: () => db.close() };
+    },
+  },
+  {
     name: 'postgres',
     skip: postgresSkip.skip,
     async open() {

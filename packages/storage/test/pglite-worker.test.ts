@@ -1,0 +1,69 @@
+/**
+ * The PGlite engine in a worker thread (pglite-worker.ts): the data survives a reopen of the same
+ * directory, PostgreSQL's error fields cross the thread boundary, and a dead worker fails every
+ * later call closed (`db_unavailable`) instead of hanging.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isStellaError } from '@stella/core';
+import { createPgliteDatabase, tenantTable } from '../src/index.ts';
+import { deserializeError, serializeError } from '../src/sql/pglite-worker.ts';
+
+const items = {
+  id: 'test/0001-items',
+  sql: tenantTable('items', 'id int NOT NULL, PRIMARY KEY (tenant, id)'),
+};
+
+describe('PGlite in a worker thread', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pglite-worker-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('persists to its data directory across a close and reopen', async () => {
+    const first = createPgliteDatabase({ dataDir: path.join(dir, 'pg'), thread: 'worker' });
+    await first.migrate([items]);
+    await first.withTenant('acme', (tx) =>
+      tx.query('INSERT INTO items VALUES ($1, $2)', ['acme', 7]),
+    );
+    await first.close();
+    const second = createPgliteDatabase({ dataDir: path.join(dir, 'pg'), thread: 'worker' });
+    try {
+      await second.migrate([items]);
+      const r = await second.withTenant('acme', (tx) =>
+        tx.query<{ id: number }>('SELECT id FROM items'),
+      );
+      assert.deepEqual(r.rows, [{ id: 7 }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses every call after close, as db_unavailable (fail closed, no hang)', async () => {
+    const db = createPgliteDatabase({ dataDir: 'memory://', thread: 'worker' });
+    await db.migrate([]);
+    await db.close();
+    await assert.rejects(
+      db.withoutTenant((tx) => tx.query('SELECT 1')),
+      (e: unknown) => isStellaError(e) && e.code === 'db_unavailable',
+    );
+  });
+
+  it('carries the SQLSTATE and constraint fields, and nothing it was not given', () => {
+    const original = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      name: 'DatabaseError',
+      code: '23505',
+      constraint: 'items_pkey',
+      severity: 'ERROR',
+      secretish: { not: 'copied' },
+    });
+    const copy = deserializeError(structuredClone(serializeError(original)));
+    assert.equal(copy.name, 'DatabaseError');
+    assert.equal(copy.message, original.message);
+    assert.equal((copy as unknown as { code: string }).code, '23505');
+    assert.equal((copy as unknown as { constraint: string }).constraint, 'items_pkey');
+    assert.equal('secretish' in copy, false);
+    assert.deepEqual(serializeError('plain string').fields, {});
+  });
+});
