@@ -64,6 +64,7 @@ export {
   IDENTITY_ENVELOPE_TYP,
   signIdentityEnvelope,
   verifyIdentityEnvelope,
+  verifyIdentityEnvelopeOffThread,
 } from './identity-envelope.ts';
 export type { IdentityEnvelopeClaims, VerifyIdentityEnvelopeOptions } from './identity-envelope.ts';
 export { signCompactJws } from './jws.ts';

@@ -115,6 +115,32 @@ export function verifyJwsSignature(
   }
 }
 
+/**
+ * `verifyJwsSignature` computed on libuv's thread pool (node:crypto's callback form): same checks,
+ * same answer, but the event loop stays free while the curve arithmetic runs. For per-request
+ * verifications on a service's hot path.
+ */
+export function verifyJwsSignatureOffThread(
+  alg: JwsAlgorithm,
+  key: KeyObject,
+  signingInput: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  if (key.type !== 'public' || algorithmOfKey(key) !== alg || signature.length !== 64) {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const done = (error: Error | null, ok: boolean) => resolve(error === null && ok);
+    try {
+      if (alg === 'ES256') {
+        cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+      } else cryptoVerify(null, signingInput, key, signature, done);
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /** Signs `payload` as a compact JWS with a P-256 or Ed25519 private key. */
 export function signCompactJws(
   header: Readonly<Record<string, unknown>>,

@@ -10,7 +10,7 @@ import type { AccessTokenClaims, AccessTokenVerifier } from './access-token.ts';
 import { AuthError, isAuthError } from './errors.ts';
 import type { ChallengeScheme } from './errors.ts';
 import { requestHtu } from './htu.ts';
-import { verifyIdentityEnvelope } from './identity-envelope.ts';
+import { verifyIdentityEnvelopeOffThread } from './identity-envelope.ts';
 import type { VerificationKey } from './jwks.ts';
 import { assertPeerIdentity, parseClientCertHeader, x5tS256 } from './mtls.ts';
 import type { PeerCertificateLike } from './mtls.ts';
@@ -143,14 +143,18 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
     return values[0] === undefined ? undefined : parseClientCertHeader(values[0]);
   }
 
-  function checkEnvelope(input: VerifyRequestInput, claims: AccessTokenClaims): void {
+  async function checkEnvelope(
+    input: VerifyRequestInput,
+    claims: AccessTokenClaims,
+  ): Promise<void> {
     const gateway = options.gateway;
     if (gateway === undefined) return;
     const values = headerValues(input.headers, 'x-stellaops-identity');
     if (values.length !== 1 || values[0] === undefined) {
       throw new AuthError('untrusted_peer', { detail: `identity envelope count ${values.length}` });
     }
-    const envelope = verifyIdentityEnvelope(values[0], {
+    // Per request on every upstream service: verified on the thread pool, off the event loop.
+    const envelope = await verifyIdentityEnvelopeOffThread(values[0], {
       keys: gateway.envelopeKeys,
       audience: options.audience,
       clock: options.clock,
@@ -206,7 +210,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         scheme: challenge,
       });
     }
-    checkEnvelope(input, claims);
+    await checkEnvelope(input, claims);
     return {
       ...(claims.tid === undefined ? {} : { tenant: claims.tid }),
       clientId: claims.client_id,

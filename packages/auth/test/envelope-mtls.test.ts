@@ -12,6 +12,7 @@ import {
   signIdentityEnvelope,
   spiffeIdOf,
   verifyIdentityEnvelope,
+  verifyIdentityEnvelopeOffThread,
   x5tS256,
 } from '../src/index.ts';
 import type { IdentityEnvelopeClaims } from '../src/index.ts';
@@ -79,6 +80,63 @@ test('identity envelope negatives', () => {
     fc.property(fc.string({ maxLength: 300 }), (s) => {
       assert.throws(() => verifyIdentityEnvelope(s, opts), AuthError);
     }),
+  );
+});
+
+/** Both verifiers on one input: the same claims, or the same refusal (code and detail). */
+async function outcomes(jws: string, options = opts) {
+  const of = (run: () => unknown) => {
+    try {
+      return { ok: run() };
+    } catch (error) {
+      return { refused: error instanceof AuthError ? `${error.code}: ${error.detail}` : error };
+    }
+  };
+  const sync = of(() => verifyIdentityEnvelope(jws, options));
+  let offThread: unknown;
+  try {
+    offThread = { ok: await verifyIdentityEnvelopeOffThread(jws, options) };
+  } catch (error) {
+    offThread = {
+      refused: error instanceof AuthError ? `${error.code}: ${error.detail}` : error,
+    };
+  }
+  return { sync, offThread };
+}
+
+test('the thread-pool envelope verifier answers exactly as the synchronous one', async () => {
+  const sign = (c: object, h: Record<string, unknown> = {}, k = gw) =>
+    signJws({ typ: 'stella-identity+jwt', alg: k.alg, kid: 'gw1', ...h }, { ...claims, ...c }, k);
+  const good = signIdentityEnvelope(claims, gw.privateKey, 'gw1');
+  const cases = [
+    good,
+    sign({}, { typ: 'JWT' }),
+    sign({}, { kid: 'x' }),
+    sign({}, {}, testKey()),
+    sign({ iss: 'evil' }),
+    sign({ exp: NOW + 60 }),
+    sign({ jti: 'other' }),
+    sign({ cnf: null }),
+    `${good.slice(0, -4)}AAAA`, // signature bytes changed
+    good.replace(/^[^.]+/, (h) => h.slice(0, -2)), // header truncated
+  ];
+  for (const jws of cases) {
+    const { sync, offThread } = await outcomes(jws);
+    assert.deepEqual(offThread, sync, jws.slice(0, 40));
+  }
+  assert.deepEqual((await outcomes(good)).offThread, { ok: claims });
+  // Any single-character change anywhere: still the same answer from both.
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat({ max: good.length - 1 }),
+      fc.constantFrom('A', '_', '.', 'z'),
+      async (i, ch) => {
+        const mutated = good.slice(0, i) + ch + good.slice(i + 1);
+        const { sync, offThread } = await outcomes(mutated);
+        assert.deepEqual(offThread, sync);
+      },
+    ),
+    { numRuns: 60 },
   );
 });
 

@@ -13,6 +13,7 @@ export {
 } from './keys.ts';
 export type { SigningAlgorithm, SigningKey, VerificationKey } from './keys.ts';
 export { createSigningKey, createVerificationKey, verifySignature } from './signing-key.ts';
+export type { SigningKeyOptions } from './signing-key.ts';
 export { encodeBase64, decodeBase64Standard, decodeBase64Either } from './base64.ts';
 export { pae, signEnvelope, parseEnvelope, verifyEnvelope } from './dsse.ts';
 export type {

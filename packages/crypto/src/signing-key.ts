@@ -15,17 +15,49 @@ function signWith(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array): Uint
   return new Uint8Array(sig);
 }
 
+/** The same signature computed on libuv's thread pool (node:crypto's callback form). */
+function signOnThreadPool(
+  alg: SigningAlgorithm,
+  key: KeyObject,
+  data: Uint8Array,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, sig: Buffer) =>
+      error === null ? resolve(new Uint8Array(sig)) : reject(error);
+    if (alg === 'EdDSA') sign(null, data, key, done);
+    else sign('sha256', data, { key, dsaEncoding: 'der' }, done);
+  });
+}
+
+export interface SigningKeyOptions {
+  /** Default: the key fingerprint (lowercase hex SHA-256 of SPKI). */
+  readonly keyid?: string;
+  /**
+   * Sign on libuv's thread pool instead of the calling thread: a service signing per request
+   * keeps its event loop free and uses more than one core. Same bytes either way.
+   */
+  readonly threadPool?: boolean;
+}
+
 /** Wraps a private key; `keyid` defaults to the key fingerprint (lowercase hex SHA-256 of SPKI). */
-export function createSigningKey(privateKey: KeyObject, keyid?: string): SigningKey {
+export function createSigningKey(
+  privateKey: KeyObject,
+  keyidOrOptions?: string | SigningKeyOptions,
+): SigningKey {
   if (privateKey.type !== 'private') {
     throw cryptoError('invalid_key', { detail: 'a private key is required for signing' });
   }
+  const options: SigningKeyOptions =
+    typeof keyidOrOptions === 'string' ? { keyid: keyidOrOptions } : (keyidOrOptions ?? {});
   const alg = algorithmOf(privateKey);
   return Object.freeze({
-    keyid: keyid ?? keyFingerprint(privateKey),
+    keyid: options.keyid ?? keyFingerprint(privateKey),
     alg,
     publicJwk: exportPublicJwk(privateKey),
-    sign: (bytes: Uint8Array) => signWith(alg, privateKey, bytes),
+    sign:
+      options.threadPool === true
+        ? (bytes: Uint8Array) => signOnThreadPool(alg, privateKey, bytes)
+        : (bytes: Uint8Array) => signWith(alg, privateKey, bytes),
   });
 }
 

@@ -51,6 +51,22 @@ for (const alg of ['EdDSA', 'ES256'] as SigningAlgorithm[]) {
   });
 }
 
+test('threadPool signing: the same Ed25519 bytes, a valid ES256 signature, keyid kept', async () => {
+  const ed = generateSigningKey('EdDSA').privateKey;
+  const message = bytes('in-toto statement bytes');
+  const onThread = createSigningKey(ed);
+  const onPool = createSigningKey(ed, { threadPool: true });
+  const pooled = onPool.sign(message);
+  assert.ok(pooled instanceof Promise, 'signs asynchronously');
+  assert.deepEqual(await pooled, await onThread.sign(message), 'Ed25519 is deterministic');
+  assert.equal(onPool.keyid, onThread.keyid);
+  assert.equal(createSigningKey(ed, { keyid: 'k1', threadPool: true }).keyid, 'k1');
+  const ec = generateSigningKey('ES256');
+  const sig = await createSigningKey(ec.privateKey, { threadPool: true }).sign(message);
+  assert.ok(verifySignature(createVerificationKey(ec.publicKey), message, sig));
+  assert.equal(sig[0], 0x30, 'DER, as on the calling thread');
+});
+
 test('wrong algorithm: an Ed25519 signature never verifies under a P-256 key', () => {
   const ed = createSigningKey(generateSigningKey('EdDSA').privateKey);
   const ec = createVerificationKey(generateSigningKey('ES256').publicKey);

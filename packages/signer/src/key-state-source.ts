@@ -23,7 +23,10 @@ export async function loadKeyEntries(
 ): Promise<SignerKeyEntry[]> {
   return Promise.all(
     state.keys.map(async (k) => {
-      const key = createSigningKey(importPrivateKey(await resolveSecret(k.privateKey)));
+      // Signs per request: on the thread pool, so the event loop never waits on the curve.
+      const key = createSigningKey(importPrivateKey(await resolveSecret(k.privateKey)), {
+        threadPool: true,
+      });
       if (key.keyid !== k.keyid || key.alg !== k.alg) {
         throw new TypeError(`signer key ${k.keyid}: material does not match keyid/alg`);
       }
