@@ -13,6 +13,10 @@
  * server runs in its own CHILD process (the load generator stays here, off the server's event
  * loop); `BENCH_INPROCESS=1` restores the in-process harness, `BENCH_CPU_PROFILE=<dir>` writes a
  * V8 CPU profile of each server process.
+ *
+ * At c=32 two diagnostic servers explain the figure: an HTTP FLOOR (empty fastify `/token`
+ * route, same requests, same response size) and the same Authority with its audit events dropped.
+ * The server CPU per token is split into floor + raw crypto + the Authority's own work.
  */
 import { generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -22,6 +26,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fastify from 'fastify';
 import { Pool } from 'undici';
 import { createIdGenerator, systemClock } from '@stella/core';
 import type { Logger, SqlDatabase } from '@stella/core';
@@ -29,7 +34,7 @@ import { createMemoryKv, createPgliteDatabase, createSqlAuditSink } from '@stell
 import { authorityMigrations, createAuthorityService } from '@stella/authority';
 import { emit, log } from './lib/emit.ts';
 import { emitSkipped } from './lib/compare.ts';
-import { benchDurationMs, measureOps, round3 } from './lib/measure.ts';
+import { benchDurationMs, benchWarmupMs, measureOps, round3 } from './lib/measure.ts';
 import type { MeasureResult } from './lib/measure.ts';
 
 const BENCH = 'authority';
@@ -96,21 +101,27 @@ function signPool(issuer: string, clientId: string, size: number) {
 
 type Pair = ReturnType<typeof signPool>[number];
 
-function tokenOp(pool: Pool, pairs: Pair[], params: Record<string, string>) {
+/** One client_credentials request with a pre-signed (assertion, proof) pair. */
+function tokenRequest(pool: Pool, pair: Pair, params: Record<string, string>) {
+  return pool.request({
+    method: 'POST',
+    path: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: pair.proof },
+    body: new URLSearchParams({
+      ...params,
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: pair.assertion,
+    }).toString(),
+  });
+}
+
+function tokenOp(pool: Pool, pairs: Pair[], params: Record<string, string>, reuse = false) {
   return async (i: number) => {
-    const pair = pairs[i];
+    // Only the floor may reuse pairs (it checks nothing); the servers refuse a replayed jti.
+    const pair = pairs[reuse ? i % pairs.length : i];
     if (pair === undefined) throw new Error('pool exhausted');
-    const res = await pool.request({
-      method: 'POST',
-      path: '/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: pair.proof },
-      body: new URLSearchParams({
-        ...params,
-        grant_type: 'client_credentials',
-        client_assertion_type: ASSERTION_TYPE,
-        client_assertion: pair.assertion,
-      }).toString(),
-    });
+    const res = await tokenRequest(pool, pair, params);
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${text.slice(0, 200)}`);
   };
@@ -126,17 +137,16 @@ function fields(r: MeasureResult) {
   };
 }
 
-/** measureOps' default warm-up (bench/lib/measure.ts). */
-const WARMUP_MS = 300;
-
 type Measured = MeasureResult & {
   readonly auditCommits?: number | undefined;
-  /** Server process CPU (user + system) over warm-up + window, per token; child mode only. */
+  /** The load generator's (this process's) CPU over the timed window, per token. */
+  readonly loadCpuUsPerToken?: number | undefined;
+  /** Server process CPU (user + system) over the timed window, per token; child mode only. */
   readonly serverCpuUsPerToken?: number | undefined;
 };
 
-/** Pool size: generous for the duration at up to ~8k tokens/s, plus warm-up. */
-const poolSize = () => Math.ceil((benchDurationMs() + 400) * 8);
+/** Pool size: generous for warm-up + duration at up to ~8k tokens/s. */
+const poolSize = () => Math.ceil((benchWarmupMs() + benchDurationMs() + 400) * 8);
 
 async function measureServer(
   name: string,
@@ -145,9 +155,11 @@ async function measureServer(
   clientId: string,
   params: Record<string, string>,
   server: Served,
+  concurrencies: readonly number[] = [1, 32],
+  reusePairs = false,
 ): Promise<Map<number, Measured>> {
   const results = new Map<number, Measured>();
-  for (const concurrency of [1, 32]) {
+  for (const concurrency of concurrencies) {
     const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
     log(
       `${BENCH}: signing ${poolSize()} assertion+proof pairs ahead for ${name} c${concurrency} …`,
@@ -156,11 +168,17 @@ async function measureServer(
     // Probe once so a misconfiguration fails loudly instead of as a row of errors.
     await tokenOp(pool, pairs, params)(pairs.length - 1);
     log(`${BENCH}: ${name} at concurrency ${concurrency} …`);
-    const before = await server.stats();
-    const r = await measureOps(tokenOp(pool, pairs, params), {
+    let before: ServerStats = {};
+    let load0 = process.cpuUsage();
+    const r = await measureOps(tokenOp(pool, pairs, params, reusePairs), {
       durationMs: benchDurationMs(),
       concurrency,
+      afterWarmup: async () => {
+        before = await server.stats();
+        load0 = process.cpuUsage();
+      },
     });
+    const load = process.cpuUsage(load0);
     await pool.close();
     const after = await server.stats();
     const delta = (k: keyof ServerStats) => {
@@ -169,22 +187,29 @@ async function measureServer(
       return a === undefined || b === undefined ? undefined : b - a;
     };
     const cpu = delta('cpuUs');
-    // The CPU also spans measureOps' warm-up: scale ops to that window, like the commit count.
-    const opsInWindow = (r.ops * (r.durationMs + WARMUP_MS)) / r.durationMs;
     results.set(concurrency, {
       ...r,
+      loadCpuUsPerToken: r.ops === 0 ? undefined : round3((load.user + load.system) / r.ops),
       auditCommits: delta('auditTransactions'),
-      serverCpuUsPerToken: cpu === undefined || r.ops === 0 ? undefined : round3(cpu / opsInWindow),
+      serverCpuUsPerToken: cpu === undefined || r.ops === 0 ? undefined : round3(cpu / r.ops),
     });
   }
   return results;
 }
 
-async function startAuthority(clientJwk: Record<string, unknown>) {
+/**
+ * `persistAudit: false` is a DIAGNOSTIC variant only (never a configuration of the platform):
+ * the same Authority with an audit sink that drops events, run to attribute how much of a token's
+ * cost is the persisted, hash-chained audit row.
+ */
+async function startAuthority(clientJwk: Record<string, unknown>, persistAudit = true) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'authority-bench-'));
-  const db = createPgliteDatabase({ dataDir: path.join(dataDir, 'pg') });
+  const db = createPgliteDatabase({
+    dataDir: path.join(dataDir, 'pg'),
+    thread: process.env['BENCH_PGLITE_THREAD'] === 'main' ? 'main' : 'worker',
+  });
   await db.migrate(authorityMigrations);
   // Counts the audit sink's group commits (events per commit is the batching figure).
   const commits = { transactions: 0 };
@@ -205,7 +230,9 @@ async function startAuthority(clientJwk: Record<string, unknown>) {
     },
     db,
     kv: createMemoryKv({ clock: systemClock, maxEntries: 1_000_000 }),
-    audit: createSqlAuditSink({ db: auditDb, clock: systemClock }),
+    audit: persistAudit
+      ? createSqlAuditSink({ db: auditDb, clock: systemClock })
+      : { append: () => Promise.resolve() },
     logger: silent,
     clock: systemClock,
     ids: createIdGenerator(systemClock),
@@ -232,6 +259,37 @@ async function startAuthority(clientJwk: Record<string, unknown>) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The HTTP floor: fastify on the same kind of listener, fed the same form bodies and DPoP header,
+ * whose `/token` route answers a canned body of a real token response's size without reading
+ * anything. What the Authority costs above this is its own work (crypto included).
+ */
+async function startFloor() {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const app = fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
+  );
+  const canned = JSON.stringify({
+    access_token: 'x'.repeat(Number(process.env['AUTHORITY_BENCH_TOKEN_CHARS'] ?? '700')),
+    token_type: 'DPoP',
+    expires_in: 120,
+    scope: 'evidence:read',
+  });
+  app.post('/token', async (_request, reply) =>
+    reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(canned),
+  );
+  await app.listen({ host: '127.0.0.1', port });
+  return { issuer, close: () => app.close() };
 }
 
 interface ProviderLike {
@@ -315,6 +373,89 @@ function rawCryptoOp(): (i: number) => Promise<void> {
   };
 }
 
+/** One real token response's `access_token` length, so the floor answers as many bytes. */
+async function probeTokenChars(issuer: string): Promise<number> {
+  const pool = new Pool(issuer, { connections: 1 });
+  try {
+    const [pair] = signPool(issuer, 'bench-client', 1);
+    if (pair === undefined) throw new Error('no pair');
+    const res = await tokenRequest(pool, pair, { audience: 'gateway', scope: 'evidence:read' });
+    const body = (await res.body.json()) as { access_token?: unknown };
+    if (typeof body.access_token !== 'string') throw new Error(`probe: ${res.statusCode}`);
+    return body.access_token.length;
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Where a token's server CPU goes at c=32, from runs of the same load generator: the HTTP floor,
+ * the raw crypto (single-thread CPU per op) and the rest (parsing, validation, client/limit/replay
+ * checks, audit, response building). The audit-dropped diagnostic is reported beside it, not
+ * subtracted: without group commit holding answers back, requests stop arriving in bursts and
+ * each one pays its own wake-ups, so dropping the audit does not make a token cheaper.
+ */
+function emitDecomposition(
+  raw: MeasureResult,
+  ours: Measured | undefined,
+  auditDropped: Measured | undefined,
+  floor: Measured | undefined,
+): void {
+  const cpu = (m: Measured | undefined) => m?.serverCpuUsPerToken;
+  const extra = { concurrency: 32 };
+  const runs = [
+    [
+      floor,
+      'http_floor_requests_per_sec',
+      'req/s',
+      'empty fastify /token route, same requests, same response size',
+    ],
+    [
+      auditDropped,
+      'diagnostic_audit_dropped_tokens_per_sec',
+      'tokens/s',
+      'diagnostic only: the same Authority with audit events dropped',
+    ],
+  ] as const;
+  for (const [m, metric, unit, note] of runs) {
+    if (m === undefined) continue;
+    emit({
+      bench: BENCH,
+      metric,
+      value: m.opsPerSec,
+      unit,
+      ...extra,
+      note,
+      ...(cpu(m) === undefined ? {} : { server_cpu_us_per_request: cpu(m) }),
+      ...fields(m),
+    });
+  }
+  const total = cpu(ours);
+  const floorCpu = cpu(floor);
+  if (total === undefined || floorCpu === undefined || raw.opsPerSec <= 0) return;
+  const crypto = round3(1e6 / raw.opsPerSec);
+  const rest = round3(total - floorCpu - crypto);
+  emit({
+    bench: BENCH,
+    metric: 'server_cpu_us_per_token_decomposition',
+    value: total,
+    unit: 'cpu-µs/token',
+    ...extra,
+    http_floor: floorCpu,
+    raw_crypto: crypto,
+    rest,
+  });
+  log(
+    `${BENCH}: server CPU per token at c=32 ${Math.round(total)} µs = HTTP floor ${Math.round(floorCpu)} + raw crypto ${Math.round(crypto)} + the Authority's own work ${Math.round(rest)} (audit dropped, diagnostic: ${noAuditText(auditDropped)})`,
+  );
+}
+
+function noAuditText(m: Measured | undefined): string {
+  return m?.serverCpuUsPerToken === undefined
+    ? 'not measured'
+    : `${Math.round(m.serverCpuUsPerToken)} µs/token at ${m.opsPerSec}/s`;
+}
+
 async function main() {
   const started = performance.now();
   log(
@@ -330,9 +471,13 @@ async function main() {
     ...fields(raw),
   });
 
+  // BENCH_AUTHORITY_QUICK=1: only our Authority at c=32 (for iterating on the hot path).
+  const quick = process.env['BENCH_AUTHORITY_QUICK'] === '1';
   const authority = await serve('ours');
   let ours: Map<number, Measured>;
+  let tokenChars: number;
   try {
+    tokenChars = await probeTokenChars(authority.issuer);
     ours = await measureServer(
       'stella authority',
       authority.issuer,
@@ -343,10 +488,65 @@ async function main() {
         scope: 'evidence:read',
       },
       authority,
+      quick ? [32] : [1, 32],
     );
   } finally {
     await authority.close();
   }
+  if (quick) {
+    const r = ours.get(32);
+    emit({
+      bench: BENCH,
+      metric: 'tokens_per_sec',
+      value: r?.opsPerSec ?? null,
+      unit: 'tokens/s',
+      concurrency: 32,
+      ratio_to_raw_crypto: r === undefined ? null : round3(r.opsPerSec / raw.opsPerSec),
+      ...(r?.serverCpuUsPerToken === undefined
+        ? {}
+        : { server_cpu_us_per_token: r.serverCpuUsPerToken }),
+      ...(r === undefined ? {} : fields(r)),
+    });
+    return;
+  }
+
+  // Decomposition at c=32 (diagnostic runs, same load generator): the same Authority with its
+  // audit events dropped, and the bare HTTP floor.
+  /** One c=32 run against a diagnostic server kind. */
+  async function diagnostic(
+    kind: ServerKind,
+    name: string,
+    env: Record<string, string> = {},
+    reusePairs = false,
+  ): Promise<Measured | undefined> {
+    const server = await serve(kind, env);
+    try {
+      const params = { audience: 'gateway', scope: 'evidence:read' };
+      const runs = await measureServer(
+        name,
+        server.issuer,
+        server.issuer,
+        'bench-client',
+        params,
+        server,
+        [32],
+        reusePairs,
+      );
+      return runs.get(32);
+    } finally {
+      await server.close();
+    }
+  }
+  const auditDropped = await diagnostic(
+    'ours-audit-dropped',
+    'stella authority, audit dropped (diagnostic)',
+  );
+  const floor = await diagnostic(
+    'floor',
+    'HTTP floor',
+    { AUTHORITY_BENCH_TOKEN_CHARS: String(tokenChars) },
+    true,
+  );
 
   let peer: Map<number, Measured> | undefined;
   try {
@@ -401,6 +601,7 @@ async function main() {
       ...(r.serverCpuUsPerToken === undefined
         ? {}
         : { server_cpu_us_per_token: r.serverCpuUsPerToken }),
+      ...(r.loadCpuUsPerToken === undefined ? {} : { load_cpu_us_per_token: r.loadCpuUsPerToken }),
       ...(p?.serverCpuUsPerToken === undefined
         ? {}
         : { peer_server_cpu_us_per_token: p.serverCpuUsPerToken }),
@@ -411,18 +612,19 @@ async function main() {
       emit({
         bench: BENCH,
         metric: 'audit_events_per_commit',
-        // The commit count also spans measureOps' 300 ms warm-up: scale ops to that window.
-        value: round3((r.ops * (r.durationMs + WARMUP_MS)) / r.durationMs / r.auditCommits),
+        value: round3(r.ops / r.auditCommits),
         unit: 'events/commit',
         concurrency,
-        commits_per_sec: Math.round((r.auditCommits * 1000) / (r.durationMs + WARMUP_MS)),
+        commits_per_sec: Math.round((r.auditCommits * 1000) / r.durationMs),
       });
     }
   }
+  emitDecomposition(raw, ours.get(32), auditDropped, floor);
   log(`${BENCH}: done in ${Math.round((performance.now() - started) / 1000)} s`);
 }
 
-type ServerKind = 'ours' | 'peer';
+type ServerKind = 'ours' | 'ours-audit-dropped' | 'floor' | 'peer';
+const SERVER_KINDS: readonly string[] = ['ours', 'ours-audit-dropped', 'floor', 'peer'];
 const SERVE_ENV = 'AUTHORITY_BENCH_SERVE';
 
 /**
@@ -444,13 +646,18 @@ interface Served {
   close(): Promise<void>;
 }
 
-async function serve(kind: ServerKind): Promise<Served> {
+async function serve(kind: ServerKind, env: Record<string, string> = {}): Promise<Served> {
   if (process.env['BENCH_INPROCESS'] === '1') {
+    if (kind === 'floor') {
+      Object.assign(process.env, env);
+      const floor = await startFloor();
+      return { ...floor, stats: () => Promise.resolve({}) };
+    }
     if (kind === 'peer') {
       const peer = await startPeer(clientJwk);
       return { ...peer, stats: () => Promise.resolve({}) };
     }
-    const ours = await startAuthority(clientJwk);
+    const ours = await startAuthority(clientJwk, kind === 'ours');
     return {
       ...ours,
       stats: () => Promise.resolve({ auditTransactions: ours.auditTransactions() }),
@@ -459,6 +666,7 @@ async function serve(kind: ServerKind): Promise<Served> {
   const child = fork(import.meta.filename, [], {
     env: {
       ...process.env,
+      ...env,
       [SERVE_ENV]: kind,
       AUTHORITY_BENCH_CLIENT_JWK: JSON.stringify(clientJwk),
     },
@@ -495,8 +703,11 @@ async function serveChild(kind: ServerKind) {
     string,
     unknown
   >;
-  const ours = kind === 'ours' ? await startAuthority(jwk) : undefined;
-  const server = ours ?? (await startPeer(jwk));
+  const ours =
+    kind === 'ours' || kind === 'ours-audit-dropped'
+      ? await startAuthority(jwk, kind === 'ours')
+      : undefined;
+  const server = ours ?? (kind === 'floor' ? await startFloor() : await startPeer(jwk));
   process.on('message', (m) => {
     if (m === 'stats') {
       const cpu = process.cpuUsage();
@@ -513,5 +724,6 @@ async function serveChild(kind: ServerKind) {
 }
 
 const serveKind = process.env[SERVE_ENV];
-if (serveKind === 'ours' || serveKind === 'peer') await serveChild(serveKind);
+if (serveKind !== undefined && SERVER_KINDS.includes(serveKind))
+  await serveChild(serveKind as ServerKind);
 else await main();
