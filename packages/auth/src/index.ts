@@ -21,7 +21,11 @@ export { AuthError, authError, authErrorCodes, isAuthError } from './errors.ts';
 export type { AuthErrorCode, AuthErrorOptions, ChallengeScheme } from './errors.ts';
 export { DPOP_ALGS, toChallenge, toTokenEndpointError } from './challenge.ts';
 export type { Challenge, ChallengeOptions, TokenEndpointError } from './challenge.ts';
-export { createDpopHeaderCache, verifyDpopProof } from './validate-dpop.ts';
+export {
+  createDpopHeaderCache,
+  verifyDpopProof,
+  verifyDpopProofOffThread,
+} from './validate-dpop.ts';
 export type {
   DpopHeaderCache,
   DpopNonceCheck,

@@ -15,6 +15,7 @@ import {
   JwsFormatError,
   splitCompactJws,
   verifyJwsSignature,
+  verifyJwsSignatureOffThread,
 } from './jws.ts';
 import type { JwsAlgorithm } from './jws.ts';
 import { LruCache } from './lru.ts';
@@ -117,8 +118,19 @@ function checkHeader(header: Readonly<Record<string, unknown>>): DpopProofHeader
   });
 }
 
-export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
-  const skew = options.iatSkewSeconds ?? 30;
+/** What the signature check needs, and what the claim checks need after it. */
+interface PreparedProof {
+  readonly alg: JwsAlgorithm;
+  readonly key: KeyObject;
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly payload: Record<string, unknown>;
+  readonly jwk: DpopProofHeader['jwk'];
+  readonly jkt: string;
+}
+
+/** Checks (1), (2), (4)–(7) and the embedded key: everything before the signature. */
+function prepareDpopProof(options: VerifyDpopProofOptions): PreparedProof {
   const maxBytes = options.maxProofBytes ?? 8192;
 
   // (1) exactly one DPoP header field.
@@ -148,9 +160,39 @@ export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
     options.headerCache?.set(segments.header, proofHeader);
   }
   const signingInput = Buffer.from(`${segments.header}.${segments.payload}`, 'ascii');
-  if (!verifyJwsSignature(alg, key, signingInput, signature)) {
+  return { alg, key, signingInput, signature, payload, jwk, jkt };
+}
+
+/**
+ * RFC 9449 §4.3 for an attacker-controlled proof: the twelve checks in order, the signature
+ * (6) before any claim is looked at.
+ */
+export function verifyDpopProof(options: VerifyDpopProofOptions): DpopProof {
+  const p = prepareDpopProof(options);
+  if (!verifyJwsSignature(p.alg, p.key, p.signingInput, p.signature)) {
     throw refuse('signature does not verify with jwk');
   }
+  return checkProofClaims(options, p);
+}
+
+/**
+ * `verifyDpopProof` with the signature (6) checked on libuv's thread pool: same checks, same
+ * order, same errors; for a service's request path, whose event loop then never waits on it.
+ */
+export async function verifyDpopProofOffThread(
+  options: VerifyDpopProofOptions,
+): Promise<DpopProof> {
+  const p = prepareDpopProof(options);
+  if (!(await verifyJwsSignatureOffThread(p.alg, p.key, p.signingInput, p.signature))) {
+    throw refuse('signature does not verify with jwk');
+  }
+  return checkProofClaims(options, p);
+}
+
+/** Checks (3), (8)–(12), on a payload whose signature verified. */
+function checkProofClaims(options: VerifyDpopProofOptions, p: PreparedProof): DpopProof {
+  const { payload, jwk, jkt } = p;
+  const skew = options.iatSkewSeconds ?? 30;
   // (3) required claims of §4.2.
   const { jti, htm, htu, iat } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw refuse('jti');

@@ -18,7 +18,7 @@ import type { NonceIssuer } from './nonce.ts';
 import type { Principal } from './principal.ts';
 import { createKeyCache } from './public-jwk.ts';
 import type { ReplayCache } from './replay-cache.ts';
-import { createDpopHeaderCache, verifyDpopProof } from './validate-dpop.ts';
+import { createDpopHeaderCache, verifyDpopProofOffThread } from './validate-dpop.ts';
 
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -111,7 +111,8 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
     if (required && issuer === undefined) throw new TypeError('requireNonce needs a nonceIssuer');
     let proof;
     try {
-      proof = verifyDpopProof({
+      // Per request: the proof's signature is verified on the thread pool, off the event loop.
+      proof = await verifyDpopProofOffThread({
         proofs: headerValues(input.headers, 'dpop'),
         method: input.method,
         url: htu,

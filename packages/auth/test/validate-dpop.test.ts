@@ -5,7 +5,12 @@ import type { KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { calculateJwkThumbprint } from 'jose';
 import { manualClock } from '@stella/core';
-import { AuthError, createKeyCache, verifyDpopProof } from '../src/index.ts';
+import {
+  AuthError,
+  createKeyCache,
+  verifyDpopProof,
+  verifyDpopProofOffThread,
+} from '../src/index.ts';
 import type { VerifyDpopProofOptions } from '../src/index.ts';
 import {
   NOW,
@@ -57,6 +62,52 @@ test('rfc9449-4.1-example verifies at its iat', () => {
   assert.equal(result.jkt, rfc.jkt);
   assert.equal(result.htu, 'https://server.example.com/token');
   assert.equal(result.iat, 1562262616);
+});
+
+/** Both verifiers on one input: the same proof, or the same refusal (code and detail). */
+async function bothAnswers(options: VerifyDpopProofOptions) {
+  const answer = (error: unknown) =>
+    error instanceof AuthError ? { refused: `${error.code}: ${error.detail}` } : { threw: error };
+  let sync;
+  try {
+    sync = { ok: verifyDpopProof(options) };
+  } catch (error) {
+    sync = answer(error);
+  }
+  let offThread;
+  try {
+    offThread = { ok: await verifyDpopProofOffThread(options) };
+  } catch (error) {
+    offThread = answer(error);
+  }
+  return { sync, offThread };
+}
+
+test('the thread-pool verifier answers exactly as the synchronous one (RFC vector, mutations)', async () => {
+  for (const offsetMs of [0, 31_000, -31_000]) {
+    const { sync, offThread } = await bothAnswers({
+      proofs: [rfc.proof],
+      method: rfc.method,
+      url: rfc.url,
+      clock: manualClock(rfc.nowMs + offsetMs),
+      expectedJkt: rfc.jkt,
+    });
+    assert.deepEqual(offThread, sync);
+  }
+  const good = dpopProof(key);
+  assert.ok('ok' in (await bothAnswers(base(good))).offThread);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat({ max: good.length - 1 }),
+      fc.constantFrom('A', 'Q', '_', '-', '.', 'z'),
+      async (i, ch) => {
+        const mutated = good.slice(0, i) + ch + good.slice(i + 1);
+        const { sync, offThread } = await bothAnswers(base(mutated));
+        assert.deepEqual(offThread, sync);
+      },
+    ),
+    { numRuns: 80 },
+  );
 });
 
 test('rfc9449-4.1-example refused 31 s later and for GET', () => {

@@ -42,6 +42,12 @@ export const platformConfigSchema = s.object({
   ),
   /** PostgreSQL instead of embedded PGlite. */
   databaseUrl: s.optional(s.string({ pattern: /^postgres(ql)?:\/\// })),
+  /**
+   * Where embedded PGlite runs: on the event loop the services share (`main`), or in a worker
+   * thread (`worker`: the database's work leaves that loop; pays off with spare cores, costs a
+   * message per engine call — docs/performance.md has the measurement behind the default).
+   */
+  embeddedDatabaseThread: s.optional(s.string({ enum: ['main', 'worker'] }), 'main'),
   /** Valkey/Redis instead of in-memory state (required for more than one replica). */
   valkeyUrl: s.optional(s.string({ pattern: /^rediss?:\/\// })),
   logLevel: s.optional(

@@ -157,6 +157,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
   const storage: PlatformStorage = await openPlatformStorage(layout, {
     databaseUrl: config.databaseUrl,
     valkeyUrl: config.valkeyUrl,
+    embeddedThread: config.embeddedDatabaseThread === 'worker' ? 'worker' : 'main',
     clock,
   });
   const audit = createSqlAuditSink({ db: storage.db, clock });

@@ -41,11 +41,17 @@ function displayUrl(url: string): string {
  */
 export async function openPlatformStorage(
   layout: DataDirLayout,
-  options: { databaseUrl?: string | undefined; valkeyUrl?: string | undefined; clock: Clock },
+  options: {
+    databaseUrl?: string | undefined;
+    valkeyUrl?: string | undefined;
+    /** Embedded PGlite on this thread (default) or in a worker thread. */
+    embeddedThread?: 'main' | 'worker';
+    clock: Clock;
+  },
 ): Promise<PlatformStorage> {
   const db =
     options.databaseUrl === undefined
-      ? createPgliteDatabase({ dataDir: layout.db, thread: 'worker' })
+      ? createPgliteDatabase({ dataDir: layout.db, thread: options.embeddedThread ?? 'main' })
       : createPostgresDatabase({ url: options.databaseUrl });
   const kv =
     options.valkeyUrl === undefined
