@@ -208,7 +208,8 @@ async function startAuthority(clientJwk: Record<string, unknown>, persistAudit =
   const dataDir = mkdtempSync(path.join(tmpdir(), 'authority-bench-'));
   const db = createPgliteDatabase({
     dataDir: path.join(dataDir, 'pg'),
-    thread: process.env['BENCH_PGLITE_THREAD'] === 'main' ? 'main' : 'worker',
+    // As stella up's default (embeddedDatabaseThread: main); BENCH_PGLITE_THREAD=worker to compare.
+    thread: process.env['BENCH_PGLITE_THREAD'] === 'worker' ? 'worker' : 'main',
   });
   await db.migrate(authorityMigrations);
   // Counts the audit sink's group commits (events per commit is the batching figure).
