@@ -32,7 +32,7 @@ import { createMemoryKv } from '@stella/storage';
 import { createAuthAuthenticator, createGatewayService } from '@stella/gateway';
 import type { GatewayAuthenticator } from '@stella/gateway';
 import { emit, log } from './lib/emit.ts';
-import { benchDurationMs, measureOps, round3 } from './lib/measure.ts';
+import { benchDurationMs, benchWarmupMs, measureOps, round3 } from './lib/measure.ts';
 import type { MeasureResult } from './lib/measure.ts';
 
 const BENCH = 'gateway';
@@ -42,8 +42,6 @@ const ISSUER = 'https://authority.bench.local';
 const PATH = '/api/v1/signer/sign/dsse';
 const BODY = '{"subject":[]}';
 const NONCE_SECRET = new Uint8Array(32).fill(1);
-/** Requests sent to each system under test before its CPU window opens (JIT warm-up). */
-const WARMUP_OPS = 3_000;
 
 interface SutData {
   readonly kind: 'hop' | 'gateway';
@@ -272,18 +270,6 @@ function startSut(data: SutData): Promise<Sut> {
   });
 }
 
-/** Exactly `WARMUP_OPS` requests at the bench concurrency, unmeasured. */
-async function warmUp(op: () => Promise<void>): Promise<void> {
-  let left = WARMUP_OPS;
-  const worker = async () => {
-    while (left > 0) {
-      left -= 1;
-      await op();
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-}
-
 function report(metric: string, r: MeasureResult, base?: MeasureResult, unit = 'req/s') {
   emit({
     bench: BENCH,
@@ -383,15 +369,23 @@ async function main() {
   log(`${BENCH}: plain undici proxy hop (own process) …`);
   const hopSut = await startSut({ kind: 'hop', ...sutData });
   const h = driver(hopSut.url);
-  await warmUp(h.op);
-  const hopCpu0 = await hopSut.cpu();
-  const hop = await measureOps(h.op, { durationMs, concurrency: CONCURRENCY });
-  const hopCpuUs = cpuPerRequest(hopCpu0, await hopSut.cpu());
+  // CPU counted over the timed window only (snapshot after measureOps' warm-up).
+  let hopCpu0: SutCpu | undefined;
+  const hop = await measureOps(h.op, {
+    durationMs,
+    concurrency: CONCURRENCY,
+    afterWarmup: async () => {
+      hopCpu0 = await hopSut.cpu();
+    },
+  });
+  const hopCpuUs = cpuPerRequest(hopCpu0!, await hopSut.cpu());
   await h.close();
   await hopSut.stop();
 
-  // Proof pool: sized from the plain hop's rate (the gateway cannot be faster), plus warm-up.
-  const poolSize = Math.ceil(hop.opsPerSec * (durationMs / 1000 + 1) * 1.2) + 10_000 + WARMUP_OPS;
+  // Proof pool: sized from the plain hop's rate (the gateway cannot be faster) over warm-up and
+  // timed window.
+  const seconds = (benchWarmupMs() + durationMs) / 1000;
+  const poolSize = Math.ceil(hop.opsPerSec * (seconds + 1) * 1.2) + 10_000;
   log(`${BENCH}: signing ${poolSize} DPoP proofs before the timed loop …`);
   const proofs = Array.from({ length: poolSize }, proof);
   const gwSut = await startSut({ kind: 'gateway', ...sutData });
@@ -401,16 +395,26 @@ async function main() {
     return { authorization: `DPoP ${token}`, dpop: p };
   });
   log(`${BENCH}: through the gateway, full DPoP verification (own process) …`);
-  await warmUp(g.op);
-  const gwCpu0 = await gwSut.cpu();
-  const through = await measureOps(g.op, { durationMs, concurrency: CONCURRENCY });
-  const gwCpuUs = cpuPerRequest(gwCpu0, await gwSut.cpu());
+  let gwCpu0: SutCpu | undefined;
+  const through = await measureOps(g.op, {
+    durationMs,
+    concurrency: CONCURRENCY,
+    afterWarmup: async () => {
+      gwCpu0 = await gwSut.cpu();
+    },
+  });
+  const gwCpuUs = cpuPerRequest(gwCpu0!, await gwSut.cpu());
   await g.close();
   await gwSut.stop();
 
   log(`${BENCH}: raw DPoP + access-token verification (no HTTP) …`);
   const { authenticator, kv } = createBenchAuthenticator({ kind: 'gateway', ...sutData });
-  const rawProofs = Array.from({ length: poolSize }, proof);
+  // In-process verification outruns the hop: up to ~25k/s over a 1 s warm-up + the window.
+  const verifyWarmupMs = Math.min(benchWarmupMs(), 1000);
+  const rawProofs = Array.from(
+    { length: Math.ceil(25_000 * ((verifyWarmupMs + durationMs) / 1000)) },
+    proof,
+  );
   const verifyOnly = await measureOps(
     async (i) => {
       const p = rawProofs[i];
@@ -424,7 +428,7 @@ async function main() {
         peerCertificate: undefined,
       });
     },
-    { durationMs, concurrency: CONCURRENCY },
+    { durationMs, concurrency: CONCURRENCY, warmupMs: verifyWarmupMs },
   );
   await kv.close();
 
