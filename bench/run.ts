@@ -5,6 +5,7 @@
  * are measurements (lib/emit.ts) and are passed through, its stderr is progress.
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,10 +24,16 @@ function listBenches(): string[] {
     .sort();
 }
 
+function threadPoolSize(): string {
+  return process.env['UV_THREADPOOL_SIZE'] ?? String(Math.max(2, availableParallelism()));
+}
+
 function runBench(name: string): Promise<{ code: number; measurements: Measurement[] }> {
   const measurements: Measurement[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, `${name}.ts`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // The thread pool sized as `stella` sizes it (packages/cli/bin/stella.mjs).
+    env: { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize() },
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
     const m = parseMeasurement(line);
