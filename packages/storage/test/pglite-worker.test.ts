@@ -10,7 +10,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isStellaError } from '@stella/core';
 import { createPgliteDatabase, tenantTable } from '../src/index.ts';
-import { deserializeError, serializeError } from '../src/sql/pglite-worker.ts';
+import { inThreadEngine } from '../src/sql/pglite-engine.ts';
+import { deserializeError, serializeError, workerEngine } from '../src/sql/pglite-worker.ts';
 
 const items = {
   id: 'test/0001-items',
@@ -66,4 +67,26 @@ describe('PGlite in a worker thread', () => {
     assert.equal('secretish' in copy, false);
     assert.deepEqual(serializeError('plain string').fields, {});
   });
+});
+
+describe('PGlite engine transaction', () => {
+  for (const [name, open] of [
+    ['on this thread', () => inThreadEngine('memory://')],
+    ['in a worker', () => workerEngine('memory://')],
+  ] as const) {
+    it(`${name}: a failing scope prologue leaves no transaction open behind it`, async () => {
+      const engine = open();
+      try {
+        // BEGIN runs, then set_config('role', …) fails: the transaction must be rolled back.
+        await assert.rejects(
+          engine.transaction("BEGIN; SELECT set_config('role', 'no_such_role', true)", []),
+          (e: unknown) => (e as { code?: string }).code === '22023',
+        );
+        const r = await engine.query('SELECT 1 AS x');
+        assert.deepEqual(r.rows, [{ x: 1 }]);
+      } finally {
+        await engine.close();
+      }
+    });
+  }
 });

@@ -61,9 +61,10 @@ export function engineOver(db: PGlite): PgliteEngine {
       await db.exec(sql);
     },
     async transaction(begin, statements) {
-      await engine.execBatch(begin);
       const results: EngineResult[] = [];
       try {
+        // Inside the try: BEGIN may have run before a later part of the batch failed.
+        await engine.execBatch(begin);
         for (const statement of statements) {
           results.push(await engine.query(statement.text, statement.params));
         }
