@@ -96,20 +96,30 @@ export function algorithmOfKey(key: KeyObject): JwsAlgorithm | undefined {
 }
 
 /**
- * Verifies a JWS signature. The key type must match `alg` (no algorithm confusion) and ES256
- * signatures must be the 64-byte R‖S form of RFC 7518 §3.4, never DER.
+ * The node:crypto arguments for a JWS signature check, or undefined when the key type does not
+ * match `alg` (no algorithm confusion) or the signature is not 64 bytes (ES256 must be the R‖S
+ * form of RFC 7518 §3.4, never DER; Ed25519 signatures are 64 bytes too).
  */
+function verifyParams(alg: JwsAlgorithm, key: KeyObject, signature: Uint8Array) {
+  if (key.type !== 'public' || algorithmOfKey(key) !== alg || signature.length !== 64) {
+    return undefined;
+  }
+  return alg === 'ES256'
+    ? (['sha256', { key, dsaEncoding: 'ieee-p1363' as const }] as const)
+    : ([null, key] as const);
+}
+
+/** Verifies a JWS signature (see `verifyParams` for what is refused before any curve work). */
 export function verifyJwsSignature(
   alg: JwsAlgorithm,
   key: KeyObject,
   signingInput: Uint8Array,
   signature: Uint8Array,
 ): boolean {
-  if (key.type !== 'public' || algorithmOfKey(key) !== alg || signature.length !== 64) return false;
+  const params = verifyParams(alg, key, signature);
+  if (params === undefined) return false;
   try {
-    return alg === 'ES256'
-      ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
-      : cryptoVerify(null, signingInput, key, signature);
+    return cryptoVerify(params[0], signingInput, params[1], signature);
   } catch {
     return false;
   }
@@ -126,15 +136,13 @@ export function verifyJwsSignatureOffThread(
   signingInput: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  if (key.type !== 'public' || algorithmOfKey(key) !== alg || signature.length !== 64) {
-    return Promise.resolve(false);
-  }
+  const params = verifyParams(alg, key, signature);
+  if (params === undefined) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const done = (error: Error | null, ok: boolean) => resolve(error === null && ok);
     try {
-      if (alg === 'ES256') {
-        cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
-      } else cryptoVerify(null, signingInput, key, signature, done);
+      cryptoVerify(params[0], signingInput, params[1], signature, (error, ok) =>
+        resolve(error === null && ok),
+      );
     } catch {
       resolve(false);
     }

@@ -9,10 +9,15 @@ import type { SigningAlgorithm, SigningKey, VerificationKey } from './keys.ts';
 import { cryptoError } from './errors.ts';
 
 /** Ed25519 signs the message itself (RFC 8032 PureEdDSA); ES256 is SHA-256 + DER ECDSA. */
+function signParams(alg: SigningAlgorithm, key: KeyObject) {
+  return alg === 'EdDSA'
+    ? ([null, key] as const)
+    : (['sha256', { key, dsaEncoding: 'der' as const }] as const);
+}
+
 function signWith(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array): Uint8Array {
-  const sig =
-    alg === 'EdDSA' ? sign(null, data, key) : sign('sha256', data, { key, dsaEncoding: 'der' });
-  return new Uint8Array(sig);
+  const [digest, keyParam] = signParams(alg, key);
+  return new Uint8Array(sign(digest, data, keyParam));
 }
 
 /** The same signature computed on libuv's thread pool (node:crypto's callback form). */
@@ -21,11 +26,11 @@ function signOnThreadPool(
   key: KeyObject,
   data: Uint8Array,
 ): Promise<Uint8Array> {
+  const [digest, keyParam] = signParams(alg, key);
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, sig: Buffer) =>
-      error === null ? resolve(new Uint8Array(sig)) : reject(error);
-    if (alg === 'EdDSA') sign(null, data, key, done);
-    else sign('sha256', data, { key, dsaEncoding: 'der' }, done);
+    sign(digest, data, keyParam, (error, sig) =>
+      error === null ? resolve(new Uint8Array(sig)) : reject(error),
+    );
   });
 }
 
@@ -39,16 +44,14 @@ export interface SigningKeyOptions {
   readonly threadPool?: boolean;
 }
 
-/** Wraps a private key; `keyid` defaults to the key fingerprint (lowercase hex SHA-256 of SPKI). */
+/** Wraps a private key (see `SigningKeyOptions` for the keyid and where signing runs). */
 export function createSigningKey(
   privateKey: KeyObject,
-  keyidOrOptions?: string | SigningKeyOptions,
+  options: SigningKeyOptions = {},
 ): SigningKey {
   if (privateKey.type !== 'private') {
     throw cryptoError('invalid_key', { detail: 'a private key is required for signing' });
   }
-  const options: SigningKeyOptions =
-    typeof keyidOrOptions === 'string' ? { keyid: keyidOrOptions } : (keyidOrOptions ?? {});
   const alg = algorithmOf(privateKey);
   return Object.freeze({
     keyid: options.keyid ?? keyFingerprint(privateKey),

@@ -129,6 +129,8 @@ export function workerEngine(dataDir: string): PgliteEngine {
           // already failing: terminate below regardless
         }
       }
+      // Closed means closed, whether or not the exit event has been delivered yet.
+      fail(new Error('pglite worker closed'));
       await worker.terminate();
     },
   };
