@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,7 @@ let platform: ChildProcess | undefined;
 let nginx: ChildProcess | undefined;
 let frontDoor = '';
 let agent: Agent | undefined;
+let nginxPrefix = '';
 
 function client(): Agent {
   if (agent === undefined) throw new Error('front door not started');
@@ -125,6 +127,7 @@ before(async () => {
   );
   const ready = await waitForReady(platform);
   const prefix = path.join(work, 'nginx');
+  nginxPrefix = prefix;
   const listen = `127.0.0.1:${await freePort()}`;
   const pki = path.join(ready.dataDir, 'pki');
   const render = spawnSync(
@@ -202,6 +205,33 @@ test('a spoofed X-StellaOps-Identity header neither breaks nor authenticates a r
   const guarded = await get(`/api/v1/evidence/${digest}`, spoof);
   assert.equal(guarded.status, 401, guarded.body);
   assert.match(String(guarded.headers['www-authenticate']), /^(DPoP|Bearer)/);
+});
+
+test('credentials are no rule targets: attack-shaped ones reach the platform and no log', async () => {
+  const marker = `<script>alert('${randomUUID()}')</script>`;
+  const bearer = await get(`/api/v1/evidence/sha256:${'0'.repeat(64)}`, {
+    authorization: `Bearer ${marker}`,
+    dpop: marker,
+  });
+  assert.notEqual(bearer.status, 403, 'the WAF did not judge the credential');
+  assert.ok(bearer.headers['x-correlation-id'], 'the gateway answered');
+  const res = await request(`${frontDoor}/token`, {
+    dispatcher: client(),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: marker,
+    }).toString(),
+  });
+  await res.body.dump();
+  assert.notEqual(res.statusCode, 403, 'the WAF did not judge the assertion');
+  for (const log of ['modsec_audit.log', 'error.log']) {
+    const file = path.join(nginxPrefix, log);
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    assert.equal(text.includes(marker.slice(8, 40)), false, `${log} holds a credential`);
+  }
 });
 
 test('binary evidence uploads reach the gateway; an injection in their query does not', async () => {
