@@ -12,10 +12,22 @@ import type { AuditEvent } from './ports.ts';
 export const AUDIT_GENESIS = '0'.repeat(64);
 
 export function auditChainHash(prevHashHex: string, event: AuditEvent): string {
+  return auditChainHashOfCanonical(prevHashHex, canonicalize(event));
+}
+
+/**
+ * The same hash over an event already in its RFC 8785 form (`canonical` must be exactly
+ * `canonicalize(event)` as UTF-8 bytes or text): for a writer that stores those bytes and should
+ * not canonicalise twice. One definition of the chain for writers and verifiers.
+ */
+export function auditChainHashOfCanonical(
+  prevHashHex: string,
+  canonical: Uint8Array | string,
+): string {
   if (!isSha256Hex(prevHashHex)) throw coreError('invalid_digest', { detail: 'audit prevHash' });
   return createHash('sha256')
     .update(Buffer.from(prevHashHex, 'hex'))
-    .update(canonicalize(event))
+    .update(canonical)
     .digest('hex');
 }
 

@@ -41,7 +41,12 @@ export type {
 export { canonicalize, canonicalizeToString, isWellFormedUtf16 } from './canonical-json.ts';
 export { parseJsonStrict } from './json-strict.ts';
 export type { ParseJsonStrictOptions, JsonValue } from './json-strict.ts';
-export { AUDIT_GENESIS, auditChainHash, verifyAuditChain } from './audit-chain.ts';
+export {
+  AUDIT_GENESIS,
+  auditChainHash,
+  auditChainHashOfCanonical,
+  verifyAuditChain,
+} from './audit-chain.ts';
 export type { AuditChainRecord, AuditChainFailure, AuditChainVerdict } from './audit-chain.ts';
 export { s, validateSchema, formatPath, formatSchemaIssue, SECRET_REF_PATTERN } from './schema.ts';
 export type {

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AUDIT_GENESIS, auditChainHash, verifyAuditChain } from '../src/audit-chain.ts';
+import {
+  AUDIT_GENESIS,
+  auditChainHash,
+  auditChainHashOfCanonical,
+  verifyAuditChain,
+} from '../src/audit-chain.ts';
 import type { AuditChainRecord } from '../src/audit-chain.ts';
-import { canonicalize } from '../src/canonical-json.ts';
+import { canonicalize, canonicalizeToString } from '../src/canonical-json.ts';
 import { isStellaError } from '../src/errors.ts';
 import type { AuditEvent } from '../src/ports.ts';
 
@@ -133,6 +138,25 @@ describe('audit chain (PLATFORM.md §7)', () => {
         assert.equal(verdict.ok, false);
         assert.ok(!verdict.ok && verdict.seq === index + 1 && verdict.reason === 'hash_mismatch');
       }),
+    );
+  });
+});
+
+describe('auditChainHashOfCanonical', () => {
+  it('is auditChainHash over the stored canonical bytes or text (what the SQL sink writes)', () => {
+    const event = {
+      type: 'authority.token.issued',
+      tenant: 'acme',
+      correlationId: 'c-1',
+      outcome: 'success',
+      properties: { note: 'ünïcødé', n: 1 },
+    } as AuditEvent;
+    const expected = auditChainHash(AUDIT_GENESIS, event);
+    assert.equal(auditChainHashOfCanonical(AUDIT_GENESIS, canonicalizeToString(event)), expected);
+    assert.equal(auditChainHashOfCanonical(AUDIT_GENESIS, canonicalize(event)), expected);
+    assert.throws(
+      () => auditChainHashOfCanonical('not-hex', canonicalizeToString(event)),
+      (e: unknown) => isStellaError(e) && e.code === 'invalid_digest',
     );
   });
 });

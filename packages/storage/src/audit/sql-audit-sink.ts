@@ -11,8 +11,7 @@
  * so a remembered head can only be stale, never wrong, and a stale one makes the INSERT collide
  * on (tenant, seq) — SQLSTATE 23505 — whereupon the batch is retried once, reading the head.
  */
-import { createHash } from 'node:crypto';
-import { AUDIT_GENESIS, isSha256Hex, systemClock } from '@stella/core';
+import { AUDIT_GENESIS, auditChainHashOfCanonical, systemClock } from '@stella/core';
 import type {
   AuditEvent,
   AuditSink,
@@ -148,18 +147,6 @@ export function createSqlAuditSink(options: SqlAuditSinkOptions): AuditSink {
   };
 }
 
-/**
- * core's `auditChainHash` over the canonical text `prepareAuditEvent` already produced (the
- * exact bytes stored), instead of canonicalizing every event a second time on the hot path.
- */
-function chainHash(prevHashHex: string, canonical: string): string {
-  if (!isSha256Hex(prevHashHex)) throw new TypeError('audit chain head is not a SHA-256 digest');
-  return createHash('sha256')
-    .update(Buffer.from(prevHashHex, 'hex'))
-    .update(canonical, 'utf8')
-    .digest('hex');
-}
-
 interface ChainHead {
   readonly seq: number;
   readonly hash: string;
@@ -219,7 +206,8 @@ function insertStatement(
   const params: unknown[] = [];
   for (const p of batch) {
     seq += 1;
-    const hash = chainHash(prevHash, p.canonical);
+    // The stored canonical text is hashed as is (core's one definition of the chain).
+    const hash = auditChainHashOfCanonical(prevHash, p.canonical);
     const base = params.length;
     values.push(
       `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`,
