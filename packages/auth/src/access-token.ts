@@ -6,6 +6,7 @@
  * `scope` syntax, `cnf` shape, then revocation.
  */
 import { createHash } from 'node:crypto';
+import { deepFreeze } from '@stella/core';
 import type { Clock } from '@stella/core';
 import { AuthError } from './errors.ts';
 import { JwsFormatError, parseCompactJws, verifyJwsSignature } from './jws.ts';
@@ -93,12 +94,6 @@ function parseConfirmation(value: unknown): Confirmation | undefined {
 function numericDate(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw refuse(`${name} missing`);
   return value;
-}
-
-function deepFreeze(claims: AccessTokenClaims): AccessTokenClaims {
-  Object.freeze(claims.scope);
-  if (claims.cnf !== undefined) Object.freeze(claims.cnf);
-  return Object.freeze(claims);
 }
 
 export function createAccessTokenVerifier(
@@ -208,7 +203,9 @@ export function createAccessTokenVerifier(
       checkRevocation(claims);
       // Cached only once fully valid; a revoked or malformed token is never remembered.
       // Frozen: every later request shares this object, so no caller may alter it.
-      if (cacheKey !== undefined) verified?.set(cacheKey, { claims: deepFreeze(claims), key });
+      // Frozen as a whole: a cached claims object is shared by every later request.
+      if (cacheKey !== undefined)
+        verified?.set(cacheKey, { claims: deepFreeze(claims) as AccessTokenClaims, key });
       return claims;
     },
   };

@@ -87,8 +87,12 @@ export function createCachedClientRegistry(
     }
   }
   const revokeUntil = (now: Date) => new Date(now.getTime() + options.ttlMs);
+  // Every member listed (no spread of `inner`): a method added to the registry later does not
+  // compile here until it is classified as a read or as a write that must drop the caches.
   return {
-    ...inner,
+    getClient: (id) => inner.getClient(id),
+    listClients: () => inner.listClients(),
+    listTenants: () => inner.listTenants(),
     getActiveClient: (id) => clients.get(id, () => inner.getActiveClient(id)),
     isTenantActive: (id) => tenants.get(id, () => inner.isTenantActive(id)),
     addClient: (client, now) => writing(() => inner.addClient(client, now)),

@@ -1,34 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey } from 'node:crypto';
 import { createIdGenerator, manualClock } from '@stella/core';
-import {
-  createNoteVerifier,
-  decodeBase64Standard,
-  openCheckpoint,
-  rfc6962Hasher,
-  verifyConsistency,
-  verifyInclusion,
-} from '@stella/crypto';
+import { rfc6962Hasher, verifyConsistency } from '@stella/crypto';
 import { createSequencer } from '../../src/tlog/sequencer.ts';
 import { readConsistencyProof } from '../../src/tlog/log-hashes.ts';
 import { listCheckpoints, readNodeHashes } from '../../src/tlog/tlog-store.ts';
-import type { Receipt } from '../../src/receipt.ts';
 import { databaseKinds, uniqueTenant } from '../helpers/databases.ts';
-import { envelopeFor, logKey, logSigner, prepared } from '../helpers/fixtures.ts';
+import type { Receipt } from '../../src/receipt.ts';
+import { envelopeFor, logSigner, prepared } from '../helpers/fixtures.ts';
+import { checkReceipt } from './receipt-check.ts';
 
 const clock = manualClock(Date.UTC(2025, 0, 1));
-
-function checkReceipt(tenant: string, receipt: Receipt): void {
-  const verifier = createNoteVerifier(logSigner.origin(tenant), createPublicKey(logKey));
-  const { checkpoint } = openCheckpoint(receipt.checkpoint, [verifier], {
-    expectedOrigin: logSigner.origin(tenant),
-  });
-  assert.equal(checkpoint.size, receipt.inclusionProof.treeSize);
-  const leaf = rfc6962Hasher.hashLeaf(decodeBase64Standard(receipt.leafData, 'invalid_proof'));
-  const proof = receipt.inclusionProof.hashes.map((h) => decodeBase64Standard(h, 'invalid_proof'));
-  verifyInclusion(rfc6962Hasher, receipt.index, checkpoint.size, leaf, proof, checkpoint.rootHash);
-}
 
 for (const kind of databaseKinds) {
   test(

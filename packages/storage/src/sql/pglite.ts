@@ -24,7 +24,8 @@ export interface PgliteDatabaseOptions {
   readonly appRole?: string;
   /**
    * Where the engine runs: `'main'` (default) on the calling thread, `'worker'` in a worker
-   * thread, keeping the database's WASM work off the event loop (what `stella up` uses).
+   * thread, keeping the database's WASM work off the event loop (`stella up`'s
+   * `embeddedDatabaseThread: worker`).
    */
   readonly thread?: 'main' | 'worker';
 }
@@ -122,6 +123,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
     // Every transaction runs under `mutex`, and PGlite owns its data directory (one process).
     exclusiveTransactions: true,
     async withTenant(tenant, fn) {
+      // '' would mean "no tenant" to inScope: refused here, so only withoutTenant gets it.
       assertTenantId(tenant);
       return inScope(tenant, fn);
     },
@@ -129,7 +131,7 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions): SqlDatabas
       return inScope('', fn);
     },
     async runInTenant(tenant, statements) {
-      assertTenantId(tenant);
+      assertTenantId(tenant); // as withTenant: '' is not a tenant
       const begin = beginScope(tenant);
       return mutex.run(async () => {
         try {
