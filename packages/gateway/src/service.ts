@@ -11,6 +11,7 @@ import type { AuditSink, Clock, IdGenerator, KeyValueStore, Logger } from '@stel
 import type { GatewayAuthenticator } from './auth-port.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { defaultRoutes } from './default-routes.ts';
+import { canonicalAddress } from './client-address.ts';
 import { gatewayDefaults } from './defaults.ts';
 import { sendError } from './error-response.ts';
 import { gatewayError } from './errors.ts';
@@ -81,7 +82,9 @@ export async function createGatewayService(
   options: GatewayServiceOptions,
 ): Promise<GatewayService> {
   const limits: GatewayLimits = { ...gatewayDefaults, ...options.limits };
-  const trustedProxies: ReadonlySet<string> = new Set(options.trustedProxies ?? []);
+  const trustedProxies: ReadonlySet<string> = new Set(
+    (options.trustedProxies ?? []).map(canonicalAddress),
+  );
   const external = new URL(options.externalUrl);
   if (external.pathname !== '/' || external.search !== '' || external.hash !== '') {
     throw new TypeError('externalUrl must be an origin');
