@@ -7,6 +7,7 @@
  */
 import type { SqlQueryable } from '@stella/core';
 import type { StoredHash } from './log-hashes.ts';
+import { bytes, hexOf } from './tlog-store.ts';
 import type { CheckpointRow, LeafRow } from './tlog-store.ts';
 
 /** An entry already in the log (a duplicate envelope resolves to it). */
@@ -23,10 +24,6 @@ export interface LogState {
   readonly latest: CheckpointRow | undefined;
   readonly existing: readonly ExistingLeaf[];
 }
-
-const bytes = (value: unknown): Uint8Array =>
-  value instanceof Uint8Array ? value : new Uint8Array(Buffer.from(String(value), 'hex'));
-const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');
 
 /**
  * Must run AFTER `lockLog` in its own statement: under READ COMMITTED each statement takes a new

@@ -1,11 +1,11 @@
 /**
- * SQL for the per-tenant log (tables from `migrations.ts`). Every function takes the tenant
- * transaction the caller opened with `db.withTenant`, so RLS scopes each statement; the tenant is
- * still written explicitly into new rows because the policy's WITH CHECK compares it.
+ * SQL for the per-tenant log (tables from `migrations.ts`; the batch write is batch-store.ts).
+ * Every function takes the tenant transaction the caller opened with `db.withTenant`, so RLS
+ * scopes each statement; the tenant is still written explicitly into new rows because the
+ * policy's WITH CHECK compares it.
  */
 import type { SqlQueryable } from '@stella/core';
 import type { NodeId } from '@stella/crypto';
-import type { StoredHash } from './log-hashes.ts';
 
 /** Distinguishes the log lock from other advisory locks (storage's migration lock, …). */
 const LOG_LOCK_CLASS = 0x746c6f67; // 'tlog'
@@ -28,9 +28,10 @@ export interface CheckpointRow {
   readonly note: string;
 }
 
-const bytes = (value: unknown): Uint8Array =>
+/** A `bytea` column as bytes (drivers hand back Uint8Array or, via text paths, hex). */
+export const bytes = (value: unknown): Uint8Array =>
   value instanceof Uint8Array ? value : new Uint8Array(Buffer.from(String(value), 'hex'));
-const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');
+export const hexOf = (value: Uint8Array): string => Buffer.from(value).toString('hex');
 
 /**
  * Serialises writers of one tenant's log across processes and replicas (PLATFORM.md §8): held to
@@ -41,13 +42,6 @@ export async function lockLog(tx: SqlQueryable, tenant: string): Promise<void> {
     LOG_LOCK_CLASS,
     tenant,
   ]);
-}
-
-export async function readLogSize(tx: SqlQueryable): Promise<number> {
-  const { rows } = await tx.query<{ n: unknown }>(
-    'SELECT coalesce(max(idx) + 1, 0) AS n FROM attestor_tlog_leaves',
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 /**
@@ -74,72 +68,6 @@ export async function readNodeHashes(
     if (hash === undefined) throw new Error(`stored hash ${id.level}/${id.index} missing`);
     return hash;
   });
-}
-
-export async function insertHashes(
-  tx: SqlQueryable,
-  tenant: string,
-  hashes: readonly StoredHash[],
-): Promise<void> {
-  if (hashes.length === 0) return;
-  await tx.query(
-    `INSERT INTO attestor_tlog_hashes (tenant, level, idx, hash)
-       SELECT $1, l, i, decode(h, 'hex') FROM unnest($2::int[], $3::bigint[], $4::text[]) AS t(l, i, h)`,
-    [
-      tenant,
-      hashes.map((h) => h.level),
-      hashes.map((h) => String(h.index)),
-      hashes.map((h) => hexOf(h.hash)),
-    ],
-  );
-}
-
-export async function insertLeaves(
-  tx: SqlQueryable,
-  tenant: string,
-  leaves: readonly LeafRow[],
-): Promise<void> {
-  if (leaves.length === 0) return;
-  // One round trip per batch; subject digests travel as JSON text (no ragged 2-D arrays in SQL).
-  await tx.query(
-    `INSERT INTO attestor_tlog_leaves (tenant, idx, uuid, leaf_data, leaf_hash, envelope_sha256,
-       envelope, predicate_type, subject_digests, integrated_time)
-     SELECT $1, i, u::uuid, decode(ld, 'hex'), decode(lh, 'hex'), es, decode(e, 'hex'), pt,
-       ARRAY(SELECT jsonb_array_elements_text(sd::jsonb)), it
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::text[], $10::bigint[]) AS t(i, u, ld, lh, es, e, pt, sd, it)`,
-    [
-      tenant,
-      leaves.map((l) => String(l.index)),
-      leaves.map((l) => l.uuid),
-      leaves.map((l) => hexOf(l.leafData)),
-      leaves.map((l) => hexOf(l.leafHash)),
-      leaves.map((l) => l.envelopeSha256),
-      leaves.map((l) => hexOf(l.envelope)),
-      leaves.map((l) => l.predicateType),
-      leaves.map((l) => JSON.stringify(l.subjectDigests)),
-      leaves.map((l) => String(l.integratedTime)),
-    ],
-  );
-}
-
-export async function insertCheckpoint(
-  tx: SqlQueryable,
-  tenant: string,
-  checkpoint: CheckpointRow,
-  createdAt: Date,
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO attestor_tlog_checkpoints (tenant, size, root, note, created_at)
-     VALUES ($1, $2, decode($3, 'hex'), $4, $5) ON CONFLICT (tenant, size) DO NOTHING`,
-    [
-      tenant,
-      String(checkpoint.size),
-      hexOf(checkpoint.root),
-      checkpoint.note,
-      createdAt.toISOString(),
-    ],
-  );
 }
 
 export async function latestCheckpoint(tx: SqlQueryable): Promise<CheckpointRow | undefined> {
