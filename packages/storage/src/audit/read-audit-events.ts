@@ -4,7 +4,7 @@
  * text is parsed strictly (it is re-hashed by the verifier, so a tampered row is caught there).
  */
 import { AUDIT_GENESIS, parseJsonStrict } from '@stella/core';
-import type { AuditChainRecord, AuditEvent, SqlDatabase } from '@stella/core';
+import type { AuditChainRecord, AuditEvent, SqlDatabase, SqlQueryable } from '@stella/core';
 
 export interface ReadAuditEventsOptions {
   /** Only records with `seq` greater than this. */
@@ -50,21 +50,30 @@ export async function readAuditEvents(
   }));
 }
 
-/** The newest record of a tenant's chain (`seq` 0 and the genesis hash for an empty chain). */
-export async function readAuditHead(
-  db: SqlDatabase,
+/**
+ * The newest record of a tenant's chain (`seq` 0 and the genesis hash for an empty chain), inside
+ * the caller's tenant transaction: the audit sink reads it under its lock.
+ */
+export async function selectAuditHead(
+  tx: SqlQueryable,
   tenant: string,
 ): Promise<{ seq: number; hash: string }> {
-  const result = await db.withTenant(tenant, (tx) =>
-    // Order by the bigint column, never by the text alias ('9' sorts after '10').
-    tx.query<{ seq: string; hash: string }>(
-      `SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1
-        ORDER BY audit_events.seq DESC LIMIT 1`,
-      [tenant],
-    ),
+  // Order by the bigint column, never by the text alias ('9' sorts after '10').
+  const { rows } = await tx.query<{ seq: string; hash: string }>(
+    `SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1
+      ORDER BY audit_events.seq DESC LIMIT 1`,
+    [tenant],
   );
-  const row = result.rows[0];
+  const row = rows[0];
   return row === undefined
     ? { seq: 0, hash: AUDIT_GENESIS }
     : { seq: Number(row.seq), hash: row.hash };
+}
+
+/** The newest record of a tenant's chain, in its own tenant transaction. */
+export function readAuditHead(
+  db: SqlDatabase,
+  tenant: string,
+): Promise<{ seq: number; hash: string }> {
+  return db.withTenant(tenant, (tx) => selectAuditHead(tx, tenant));
 }

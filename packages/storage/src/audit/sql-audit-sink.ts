@@ -11,7 +11,7 @@
  * so a remembered head can only be stale, never wrong, and a stale one makes the INSERT collide
  * on (tenant, seq) — SQLSTATE 23505 — whereupon the batch is retried once, reading the head.
  */
-import { AUDIT_GENESIS, auditChainHashOfCanonical, systemClock } from '@stella/core';
+import { auditChainHashOfCanonical, systemClock } from '@stella/core';
 import type {
   AuditEvent,
   AuditSink,
@@ -21,6 +21,7 @@ import type {
   SqlStatement,
 } from '@stella/core';
 import { prepareAuditEvent } from './prepare-audit-event.ts';
+import { selectAuditHead } from './read-audit-events.ts';
 import type { PreparedAuditEvent } from './prepare-audit-event.ts';
 
 export interface SqlAuditSinkOptions {
@@ -171,14 +172,6 @@ async function lockChain(tx: SqlQueryable, tenant: string): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('audit:' || $1))", [tenant]);
 }
 
-async function readHead(tx: SqlQueryable, tenant: string): Promise<ChainHead> {
-  const head = await tx.query<{ seq: string; hash: string }>(
-    'SELECT seq::text AS seq, hash FROM audit_events WHERE tenant = $1 ORDER BY audit_events.seq DESC LIMIT 1',
-    [tenant],
-  );
-  return { seq: Number(head.rows[0]?.seq ?? 0), hash: head.rows[0]?.hash ?? AUDIT_GENESIS };
-}
-
 /** Appends the batch after `known` (or after the head read under the lock); returns the new head. */
 async function writeBatch(
   tx: SqlQueryable,
@@ -188,7 +181,7 @@ async function writeBatch(
   lock: boolean,
 ): Promise<ChainHead> {
   if (lock) await lockChain(tx, tenant);
-  const start = known ?? (await readHead(tx, tenant));
+  const start = known ?? (await selectAuditHead(tx, tenant));
   const { statement, head } = insertStatement(tenant, batch, start);
   await tx.query(statement.text, statement.params);
   return head;
