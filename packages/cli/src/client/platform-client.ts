@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator } from '@stella/core';
-import type { SecretResolver } from '@stella/runtime';
+import type { SecretProvider, SecretResolver } from '@stella/runtime';
 import {
   createSecretResolver,
   envSecretProvider,
@@ -42,16 +42,19 @@ export interface PlatformClientDeps {
   readonly http?: HttpClient;
 }
 
-/** Secret providers the CLI can resolve profile references with (`file:`, `env:`). */
+/** The providers that need nothing configured: `file:`, `env:`, `docker:`, `k8s:`. */
+export function baseSecretProviders(env: NodeJS.ProcessEnv): SecretProvider[] {
+  return [
+    fileSecretProvider(),
+    envSecretProvider(env),
+    dockerSecretProvider(),
+    k8sSecretProvider(),
+  ];
+}
+
+/** Secret providers the CLI resolves profile references with (`baseSecretProviders`). */
 export function defaultSecretResolver(env: NodeJS.ProcessEnv): SecretResolver {
-  return createSecretResolver({
-    providers: [
-      fileSecretProvider(),
-      envSecretProvider(env),
-      dockerSecretProvider(),
-      k8sSecretProvider(),
-    ],
-  });
+  return createSecretResolver({ providers: baseSecretProviders(env) });
 }
 
 export async function openPlatformClient(

@@ -12,16 +12,9 @@ import {
   validateSchema,
   type Logger,
 } from '@stella/core';
-import {
-  createSecretResolver,
-  fileSecretProvider,
-  envSecretProvider,
-  dockerSecretProvider,
-  k8sSecretProvider,
-  vaultSecretProvider,
-  createLogger,
-} from '@stella/runtime';
+import { createSecretResolver, vaultSecretProvider, createLogger } from '@stella/runtime';
 import { createSqlAuditSink } from '@stella/storage';
+import { baseSecretProviders } from '../client/platform-client.ts';
 import {
   createAccessTokenVerifier,
   createNonceIssuer,
@@ -440,12 +433,7 @@ interface AdminSurface {
 
 /** Secret providers, registered explicitly: file, env, Docker, Kubernetes, and Vault when configured. */
 async function createPlatformSecrets(config: PlatformConfig, env: NodeJS.ProcessEnv) {
-  const base = [
-    fileSecretProvider(),
-    envSecretProvider(env),
-    dockerSecretProvider(),
-    k8sSecretProvider(),
-  ];
+  const base = baseSecretProviders(env);
   const vault = config.vault;
   if (vault === undefined) return createSecretResolver({ providers: base });
   if ((vault.tokenRef === undefined) === (vault.kubernetesRole === undefined)) {
