@@ -118,16 +118,16 @@ export function createAuthAuthenticator(options: AuthAdapterOptions): GatewayAut
       });
       return toPrincipal(principal);
     },
-    insufficientScope(required, principal) {
+    scopeRefusal(required, principal) {
       // The RFC 6750 §3.1 challenge (scheme from cnf, `scope` naming what the route needs).
       const { tenant, ...rest } = principal;
       try {
         requireScopes({ ...rest, ...(tenant === undefined ? {} : { tenant }) }, required);
+        return undefined;
       } catch (error) {
         if (error instanceof AuthError) return error;
         throw error;
       }
-      throw new TypeError('insufficientScope called for a principal holding every scope');
     },
     signIdentity(principal, audience, correlationId) {
       const iat = epochSeconds(options.clock);

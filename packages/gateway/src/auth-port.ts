@@ -35,8 +35,11 @@ export interface GatewayAuthenticator {
   authenticate(input: AuthenticateInput): Promise<GatewayPrincipal>;
   /** The signed identity envelope for `audience` (≤ 30 s, bound to the token `jti`). */
   signIdentity(principal: GatewayPrincipal, audience: string, correlationId: string): string;
-  /** The 403 `insufficient_scope` challenge naming `required` (RFC 6750 §3.1). */
-  insufficientScope(required: readonly string[], principal: GatewayPrincipal): Error;
+  /**
+   * The 403 `insufficient_scope` challenge naming `required` (RFC 6750 §3.1) when the principal
+   * lacks any of them; undefined when it holds them all.
+   */
+  scopeRefusal(required: readonly string[], principal: GatewayPrincipal): Error | undefined;
   /** A fresh DPoP nonce for responses on nonce routes (RFC 9449 §8.2), if nonces are on. */
   currentNonce(): string | undefined;
   /** Readiness: verification keys loaded. */

@@ -146,8 +146,8 @@ const checkScopes: Step = (_request, ctx, deps) => {
   const route = ctx.route as RouteDefinition;
   const principal = ctx.principal;
   if (principal === undefined) return;
-  const missing = route.scopes.filter((s) => !principal.scopes.includes(s));
-  if (missing.length > 0) throw deps.authenticator.insufficientScope(route.scopes, principal);
+  const refusal = deps.authenticator.scopeRefusal(route.scopes, principal);
+  if (refusal !== undefined) throw refusal;
 };
 
 const rateLimitClientAndTenant: Step = async (_request, ctx, deps) => {

@@ -1,5 +1,5 @@
 import { isValidCorrelationId, parseTraceparent } from '@stella/core';
-import type { IdGenerator, Logger } from '@stella/core';
+import type { IdGenerator, Logger, Traceparent } from '@stella/core';
 
 /** Incoming headers as Node and fastify expose them (lower-case names). */
 export type IncomingHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -10,11 +10,21 @@ export type IncomingHeaders = Readonly<Record<string, string | readonly string[]
  * (array value) is ambiguous and ignored.
  */
 export function resolveCorrelationId(headers: IncomingHeaders, ids: IdGenerator): string {
+  return correlationIdOf(headers, parseTraceparent(single(headers['traceparent'])), ids);
+}
+
+/**
+ * `resolveCorrelationId` for a caller that has already parsed the request's `traceparent` (the
+ * gateway, which also forwards it): one parse per request.
+ */
+export function correlationIdOf(
+  headers: IncomingHeaders,
+  trace: Traceparent | undefined,
+  ids: IdGenerator,
+): string {
   const given = single(headers['x-correlation-id']);
   if (isValidCorrelationId(given)) return given;
-  const trace = parseTraceparent(single(headers['traceparent']));
-  if (trace !== undefined) return trace.traceId;
-  return ids.uuid();
+  return trace?.traceId ?? ids.uuid();
 }
 
 /** A child logger whose every line carries `correlationId`. */

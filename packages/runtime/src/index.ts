@@ -18,7 +18,7 @@ export type { VaultAuth, VaultProviderOptions } from './secrets/vault-provider.t
 export { createLogger, createPinoLogger, REDACT_PATHS } from './logger.ts';
 export type { CreateLoggerOptions } from './logger.ts';
 export { REDACTED, isSensitiveKey, scrubSensitive } from './scrub.ts';
-export { resolveCorrelationId, withCorrelation } from './correlation.ts';
+export { correlationIdOf, resolveCorrelationId, withCorrelation } from './correlation.ts';
 export type { IncomingHeaders } from './correlation.ts';
 export { installRequestCorrelation } from './request-correlation.ts';
 export type { RequestActor } from './request-correlation.ts';
