@@ -14,6 +14,8 @@
  * - mTLS (RFC 8705 / RFC 9440): `x5tS256`, `parseClientCertHeader`, `spiffeIdOf`,
  *   `assertPeerIdentity`.
  * - Gateway → upstream: `signIdentityEnvelope` / `verifyIdentityEnvelope` (X-StellaOps-Identity).
+ * - JWS: `parseCompactJws` (the one strict parser of attacker-controlled compact JWS text),
+ *   `verifyJwsSignature` / `verifyJwsSignatureOffThread` (ES256 / EdDSA only), `signCompactJws`.
  * - Requests: `createRequestVerifier` → `verifyRequest(...) → Principal`; guards `requireScopes`,
  *   `requireTenant`; `authPlugin` for fastify (per-route `config.auth`).
  */
@@ -71,8 +73,14 @@ export {
   verifyIdentityEnvelopeOffThread,
 } from './identity-envelope.ts';
 export type { IdentityEnvelopeClaims, VerifyIdentityEnvelopeOptions } from './identity-envelope.ts';
-export { signCompactJws } from './jws.ts';
-export type { JwsAlgorithm } from './jws.ts';
+export {
+  JwsFormatError,
+  parseCompactJws,
+  signCompactJws,
+  verifyJwsSignature,
+  verifyJwsSignatureOffThread,
+} from './jws.ts';
+export type { JwsAlgorithm, ParsedJws } from './jws.ts';
 export { requireScopes, requireTenant } from './principal.ts';
 export type { Principal } from './principal.ts';
 export { createRequestVerifier, headerValues } from './verify-request.ts';

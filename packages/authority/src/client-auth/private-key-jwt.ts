@@ -13,7 +13,7 @@ import {
   AssertionFormatError,
   createClientKeyCache,
   parseAssertionJws,
-  verifyAssertionSignature,
+  verifyAssertionSignatureOffThread,
 } from './assertion-jws.ts';
 import type { ParsedAssertion } from './assertion-jws.ts';
 
@@ -70,7 +70,8 @@ export function createPrivateKeyJwtVerifier(options: PrivateKeyJwtOptions) {
     if (client.authMethod !== 'private_key_jwt' || client.jwks === undefined) {
       fail('client is not registered for private_key_jwt');
     }
-    if (!verifyAssertionSignature(parsed, keysFor(client))) fail('signature does not verify');
+    if (!(await verifyAssertionSignatureOffThread(parsed, keysFor(client))))
+      fail('signature does not verify');
     const { claims } = parsed;
     const now = epochSeconds(options.clock);
     // RFC 7523 §3 (1), (2): iss and sub are the client id.

@@ -4,7 +4,7 @@
  */
 import type { Clock, IdGenerator } from '@stella/core';
 import { epochSeconds } from '@stella/core';
-import { signCompactJws } from '../compact-jws.ts';
+import { signCompactJwsOffThread } from '../compact-jws.ts';
 import type { SigningKey } from '../compact-jws.ts';
 
 /** RFC 7800 §3.1 confirmation: DPoP (RFC 9449 §6.1) or mTLS (RFC 8705 §3.1), never both. */
@@ -29,12 +29,12 @@ export interface IssuedAccessToken {
   readonly exp: number;
 }
 
-export function issueAccessToken(
+export async function issueAccessToken(
   request: AccessTokenRequest,
   key: SigningKey,
   clock: Clock,
   ids: IdGenerator,
-): IssuedAccessToken {
+): Promise<IssuedAccessToken> {
   const iat = epochSeconds(clock);
   const exp = iat + request.lifetimeSeconds;
   const jti = ids.random(16); // 128 random bits (PLATFORM.md §2: ≥ 128 bits)
@@ -54,6 +54,6 @@ export function issueAccessToken(
     ...(request.serviceIdentity === undefined ? {} : { service_identity: request.serviceIdentity }),
   };
   // RFC 9068 §2.1: explicit typing so an access token is never mistaken for an ID token.
-  const token = signCompactJws(key, { typ: 'at+jwt' }, JSON.stringify(claims));
+  const token = await signCompactJwsOffThread(key, { typ: 'at+jwt' }, JSON.stringify(claims));
   return { token, jti, iat, exp };
 }

@@ -6,7 +6,7 @@
  */
 import type { Clock, IdGenerator, AuditSink } from '@stella/core';
 import { isStellaError } from '@stella/core';
-import { verifyDpopProof } from '@stella/auth';
+import { verifyDpopProofOffThread } from '@stella/auth';
 import type { KeyCache, NonceIssuer, ReplayCache } from '@stella/auth';
 import type { AuthorityConfig } from '../defaults.ts';
 import { authorityError } from '../errors.ts';
@@ -108,7 +108,7 @@ export function createTokenSteps(deps: TokenStepDeps): TokenStep[] {
           config.requireNonceAudiences.includes(ctx.requestedAudience);
         let proof;
         try {
-          proof = verifyDpopProof({
+          proof = await verifyDpopProofOffThread({
             proofs: ctx.input.dpopProofs,
             method: 'POST',
             url: deps.tokenEndpoint,
@@ -204,7 +204,7 @@ export function createTokenSteps(deps: TokenStepDeps): TokenStep[] {
       name: 'issue',
       async run(ctx) {
         const { client } = need(ctx.client, 'client');
-        ctx.token = issueAccessToken(
+        ctx.token = await issueAccessToken(
           {
             issuer: config.issuer,
             installationId: config.installationId,

@@ -2,7 +2,8 @@
  * `assertion-jws.ts`: the strict parser of attacker-controlled client assertions and signature
  * verification against the registered keys (assertions signed here with `jose`, an independent
  * implementation). Negative cases by name, plus fast-check properties: arbitrary text only ever
- * fails with `AssertionFormatError`, and any tampered signature or signing input never verifies.
+ * fails with `AssertionFormatError`, any tampered signature or signing input never verifies, and
+ * the thread-pool verifier answers exactly as the synchronous one.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import {
   importClientKeys,
   parseAssertionJws,
   verifyAssertionSignature,
+  verifyAssertionSignatureOffThread,
 } from '../../src/client-auth/assertion-jws.ts';
 import type { ClientRecord } from '../../src/client-registry.ts';
 
@@ -144,5 +146,39 @@ describe('client assertion JWS', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  test('property: the thread-pool verifier gives the synchronous answer on every mutation', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const unknownKid = await signEs({ kid: 'nope' });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(good, goodEd, unknownKid),
+        fc.nat({ max: 400 }),
+        fc.constantFrom(...alphabet.split('')),
+        fc.boolean(),
+        async (base, at, char, mutate) => {
+          const index = at % base.length;
+          const text =
+            mutate && base[index] !== '.'
+              ? `${base.slice(0, index)}${char}${base.slice(index + 1)}`
+              : base;
+          let parsed;
+          try {
+            parsed = parse(text);
+          } catch {
+            return;
+          }
+          assert.equal(
+            await verifyAssertionSignatureOffThread(parsed, keys),
+            verifyAssertionSignature(parsed, keys),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Both verifiers accept the untouched assertions (the property is not vacuous).
+    assert.equal(await verifyAssertionSignatureOffThread(parse(good), keys), true);
+    assert.equal(await verifyAssertionSignatureOffThread(parse(goodEd), keys), true);
   });
 });
