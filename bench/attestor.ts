@@ -163,6 +163,8 @@ async function main(): Promise<void> {
   rawCrypto();
   const kinds: [string, () => SqlDatabase][] = [
     ['pglite', () => createPgliteDatabase({ dataDir: 'memory://' })],
+    // The engine in a worker thread (stella up's embeddedDatabaseThread: worker).
+    ['pglite_worker', () => createPgliteDatabase({ dataDir: 'memory://', thread: 'worker' })],
   ];
   const url = process.env['STELLA_TEST_DATABASE_URL'];
   if (url !== undefined) kinds.push(['postgres', () => createPostgresDatabase({ url })]);

@@ -220,6 +220,18 @@ async function startAuthority(clientJwk: Record<string, unknown>, persistAudit =
       commits.transactions += 1;
       return db.withTenant(tenant, fn);
     },
+    // The sink's usual path once it knows the chain head (one-hop transaction).
+    ...(db.runInTenant === undefined
+      ? {}
+      : {
+          runInTenant: (
+            tenant: string,
+            statements: Parameters<NonNullable<SqlDatabase['runInTenant']>>[1],
+          ) => {
+            commits.transactions += 1;
+            return db.runInTenant!(tenant, statements);
+          },
+        }),
   };
   const limit = { limit: 1_000_000, windowMs: 60_000 };
   const service = await createAuthorityService({
@@ -506,6 +518,7 @@ async function main() {
       ...(r?.serverCpuUsPerToken === undefined
         ? {}
         : { server_cpu_us_per_token: r.serverCpuUsPerToken }),
+      ...(r?.loadCpuUsPerToken === undefined ? {} : { load_cpu_us_per_token: r.loadCpuUsPerToken }),
       ...(r === undefined ? {} : fields(r)),
     });
     return;
