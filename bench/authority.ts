@@ -519,6 +519,9 @@ async function main() {
         ? {}
         : { server_cpu_us_per_token: r.serverCpuUsPerToken }),
       ...(r?.loadCpuUsPerToken === undefined ? {} : { load_cpu_us_per_token: r.loadCpuUsPerToken }),
+      ...(r?.auditCommits === undefined || r.auditCommits === 0
+        ? {}
+        : { audit_events_per_commit: round3(r.ops / r.auditCommits) }),
       ...(r === undefined ? {} : fields(r)),
     });
     return;

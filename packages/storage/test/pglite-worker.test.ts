@@ -88,5 +88,28 @@ describe('PGlite engine transaction', () => {
         await engine.close();
       }
     });
+
+    it(`${name}: a failing statement reports its own SQLSTATE and commits nothing`, async () => {
+      const engine = open();
+      try {
+        await engine.exec('CREATE TABLE t (a int PRIMARY KEY)');
+        const insert = (a: number) => ({ text: 'INSERT INTO t (a) VALUES ($1)', params: [a] });
+        // One call: the second statement fails, the third meets an aborted transaction (25P02),
+        // the COMMIT rolls back; the caller sees the first failure, 23505.
+        await assert.rejects(
+          engine.transaction('BEGIN', [insert(1), insert(1), insert(2)]),
+          (e: unknown) => (e as { code?: string }).code === '23505',
+        );
+        assert.deepEqual((await engine.query('SELECT count(*)::int AS n FROM t')).rows, [{ n: 0 }]);
+        const done = await engine.transaction('BEGIN', [insert(1), insert(2)]);
+        assert.deepEqual(
+          done.map((r) => r.affectedRows),
+          [1, 1],
+        );
+        assert.deepEqual((await engine.query('SELECT count(*)::int AS n FROM t')).rows, [{ n: 2 }]);
+      } finally {
+        await engine.close();
+      }
+    });
   }
 });

@@ -5,7 +5,7 @@
  * instance; the worker only adds the message hop.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { execOneCall, queryOneCall } from './pglite-wire.ts';
+import { execOneCall, queryOneCall, transactionOneCall } from './pglite-wire.ts';
 
 export interface EngineResult {
   readonly rows: Record<string, unknown>[];
@@ -23,7 +23,8 @@ export interface PgliteEngine {
   exec(sql: string): Promise<void>;
   /**
    * `begin` (a simple-query batch opening the transaction and its scope), the statements, then
-   * COMMIT — in one call, so a worker engine makes one hop for the whole transaction. Rolls
+   * COMMIT — in one engine call when every parameter is a primitive (pglite-wire.ts), and one
+   * call per method call either way, so a worker engine makes one hop for the whole transaction. Rolls
    * back on any error; a COMMIT that reports anything else throws (no SQLSTATE: the transaction
    * was aborted).
    */
@@ -61,6 +62,12 @@ export function engineOver(db: PGlite): PgliteEngine {
       await db.exec(sql);
     },
     async transaction(begin, statements) {
+      await db.waitReady;
+      const oneCall = await transactionOneCall<Record<string, unknown>>(db, begin, statements);
+      if (oneCall !== undefined) {
+        return oneCall.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
+      }
+      // A non-primitive parameter: one call per part, typed by PGlite's own serialisers.
       const results: EngineResult[] = [];
       try {
         // Inside the try: BEGIN may have run before a later part of the batch failed.

@@ -5,6 +5,9 @@
  * sequence (PostgreSQL protocol §55.2.3: Parse, Bind, Describe, Execute, Sync) goes as ONE
  * buffer, which PGlite processes message by message in a single `execProtocol` call.
  *
+ * A whole transaction can go the same way (`transactionOneCall`): the scope prologue, every
+ * statement and the COMMIT in one buffer, one engine call instead of one per part.
+ *
  * Parameters still travel as bound text values (never inlined); only primitives take this path
  * (their text form is what PGlite's own serialisers produce), anything else (bytes, dates,
  * objects) falls back to `PGlite.query`, which serialises by the described parameter types.
@@ -74,4 +77,64 @@ export async function execOneCall(db: PGlite, sql: string): Promise<string[]> {
     if (m instanceof protocol.messages.CommandCompleteMessage) tags.push(m.text);
   }
   return tags;
+}
+
+/** The messages of one buffer, split after each ReadyForQuery (one group per Query or Sync). */
+function splitAtReadyForQuery(messages: readonly unknown[]): unknown[][] {
+  const groups: unknown[][] = [[]];
+  for (const m of messages) {
+    groups[groups.length - 1]!.push(m);
+    if (m instanceof protocol.messages.ReadyForQueryMessage) groups.push([]);
+  }
+  return groups;
+}
+
+/**
+ * `begin` (a simple-query batch opening the transaction and its scope), each statement as
+ * Parse/Bind/Describe/Execute/Sync, and `COMMIT`, in ONE engine call; the caller holds the
+ * connection. Undefined when a parameter is not a primitive (the caller then makes one call per
+ * part). Fail-closed by protocol: after any error the transaction is aborted, so every later
+ * statement fails (25P02) and the COMMIT reports ROLLBACK; nothing is committed and no
+ * transaction is left open. The first error is thrown, as PGlite's `DatabaseError` (with
+ * SQLSTATE `code`), so callers see what a one-call-per-part transaction would have thrown.
+ */
+export async function transactionOneCall<T>(
+  db: PGlite,
+  begin: string,
+  statements: readonly { readonly text: string; readonly params?: readonly unknown[] }[],
+): Promise<Results<T>[] | undefined> {
+  const { serialize } = protocol;
+  const parts: Uint8Array[] = [serialize.query(begin)];
+  for (const statement of statements) {
+    const values = textValues(statement.params ?? []);
+    if (values === undefined) return undefined;
+    parts.push(
+      serialize.parse({ text: statement.text }),
+      serialize.bind({ values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+  }
+  parts.push(serialize.query('COMMIT'));
+  const { messages } = await db.execProtocol(concat(parts), {
+    syncToFs: false,
+    throwOnError: false,
+  });
+  const failure = messages.find((m) => m instanceof protocol.messages.DatabaseError);
+  if (failure !== undefined) throw failure;
+  const groups = splitAtReadyForQuery(messages);
+  // groups: [begin, ...statements, COMMIT, (empty tail)]
+  const commit = groups[statements.length + 1] ?? [];
+  const committed = commit.some(
+    (m) => m instanceof protocol.messages.CommandCompleteMessage && m.text === 'COMMIT',
+  );
+  if (!committed) throw new Error('transaction aborted');
+  return statements.map(
+    (_, i) =>
+      parse.parseResults(
+        groups[i + 1] as Parameters<typeof parse.parseResults>[0],
+        db.parsers,
+      )[0] as Results<T>,
+  );
 }
