@@ -5,16 +5,15 @@
  * `serve(log)` swaps the log behind it, which is how a test plays a lying operator.
  */
 import { randomBytes } from 'node:crypto';
-import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { encodeBase64 } from '@stella/crypto';
 import { isStellaError, systemClock } from '@stella/core';
 import { verifyDpopProof } from '@stella/auth';
 import type { TestLog } from './log-fixture.ts';
+import { fakeTokenEndpoint } from '../support/fake-token-endpoint.ts';
 
 export interface LogGateway {
   readonly base: string;
@@ -24,39 +23,18 @@ export interface LogGateway {
 }
 
 export async function startLogGateway(initial: TestLog): Promise<LogGateway> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const clientJwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256' } as JWK;
-  const jwks = createLocalJWKSet({
-    keys: [{ ...publicKey.export({ format: 'jwk' }), alg: 'ES256' } as JWK],
-  });
+  const app = Fastify();
+  const endpoint = fakeTokenEndpoint(app);
+  const { clientJwk } = endpoint;
   const tokens = new Map<string, string>(); // access token → DPoP key thumbprint
   let log = initial;
   let base = '';
-  const app = Fastify();
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
 
   app.post('/token', async (request, reply) => {
-    const form = request.body as Record<string, string>;
-    await jwtVerify(form['client_assertion'] ?? '', jwks, {
-      issuer: 'demo',
-      subject: 'demo',
-      audience: base,
-      algorithms: ['ES256'],
-    });
+    const { form, proof } = await endpoint.verify(request, base);
     if (form['audience'] !== 'attestor' || form['scope'] !== 'attestor:read') {
       return reply.code(400).send({ error: 'invalid_target' });
     }
-    const dpop = request.headers['dpop'];
-    const proof = verifyDpopProof({
-      proofs: typeof dpop === 'string' ? [dpop] : [],
-      method: 'POST',
-      url: `${base}/token`,
-      clock: systemClock,
-    });
     const token = randomBytes(24).toString('base64url');
     tokens.set(token, proof.jkt);
     return reply.send({

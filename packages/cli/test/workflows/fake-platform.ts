@@ -4,14 +4,14 @@
  * for the client assertion, and a nonce policy the test controls. It records what it saw so
  * tests can assert the exact wire behaviour (retry count, fresh jti, nonce, ath, digest).
  */
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { systemClock } from '@stella/core';
 import { verifyDpopProof } from '@stella/auth';
+import { fakeTokenEndpoint } from '../support/fake-token-endpoint.ts';
 
 export interface FakePlatform {
   readonly base: string;
@@ -37,17 +37,9 @@ export interface FakePlatformOptions {
 }
 
 export async function startFakePlatform(options: FakePlatformOptions = {}): Promise<FakePlatform> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const clientJwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256' } as JWK;
-  const jwks = createLocalJWKSet({
-    keys: [{ ...publicKey.export({ format: 'jwk' }), alg: 'ES256' } as JWK],
-  });
   const app = Fastify();
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
+  const endpoint = fakeTokenEndpoint(app);
+  const { clientJwk } = endpoint;
   app.addContentTypeParser(
     'application/octet-stream',
     { parseAs: 'buffer', bodyLimit: 16 * 1024 * 1024 },
@@ -69,21 +61,8 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
 
   app.post('/token', async (request, reply) => {
     seen.tokenAttempts += 1;
-    const form = request.body as Record<string, string>;
-    const { payload } = await jwtVerify(form['client_assertion'] ?? '', jwks, {
-      issuer: 'demo',
-      subject: 'demo',
-      audience: base,
-      algorithms: ['ES256'],
-    });
-    seen.assertionJtis.push(String(payload.jti));
-    const dpop = request.headers['dpop'];
-    const proof = verifyDpopProof({
-      proofs: typeof dpop === 'string' ? [dpop] : [],
-      method: 'POST',
-      url: `${base}/token`,
-      clock: systemClock,
-    });
+    const { form, assertion, proof } = await endpoint.verify(request, base);
+    seen.assertionJtis.push(String(assertion.jti));
     if (tokenDemands > 0 || proof.nonce !== nonce) {
       tokenDemands -= 1;
       return reply.code(400).header('dpop-nonce', nonce).send({ error: 'use_dpop_nonce' });
