@@ -36,6 +36,7 @@ export type { SignerKeyEntry, SignerKeySource, PublishedSignerKey } from './key-
 export { parseKeyState, formatKeyState, rotateKeyState, revokeKeyState } from './key-state.ts';
 export type { KeyState, KeyStateEntry, RotationInput } from './key-state.ts';
 export { createKeyStateSource, loadKeyEntries } from './key-state-source.ts';
+export { KeyStateLockedError, readKeyStateFile, updateKeyStateFile } from './key-state-file.ts';
 export type { KeyStateSourceOptions } from './key-state-source.ts';
 export { composeSigner } from './compose.ts';
 export type { SignerPlatformDeps } from './compose.ts';

@@ -17,6 +17,7 @@ export { createValkeyKv } from './kv/valkey-kv.ts';
 export type { ValkeyKvOptions } from './kv/valkey-kv.ts';
 export { createFsObjectStore } from './object-store/fs-object-store.ts';
 export type { FsObjectStoreOptions } from './object-store/fs-object-store.ts';
+export { fsyncDir } from './object-store/fs-durability.ts';
 export { auditTableMigration } from './audit/audit-table.ts';
 export { createSqlAuditSink } from './audit/sql-audit-sink.ts';
 export type { SqlAuditSinkOptions } from './audit/sql-audit-sink.ts';
