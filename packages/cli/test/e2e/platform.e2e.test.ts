@@ -353,15 +353,23 @@ describe('the platform end to end', { timeout: 240_000 }, () => {
       });
       assert.equal(res.status, 200, Buffer.from(res.body).toString());
       assert.equal(res.headers['x-correlation-id'], correlationId);
-      await new Promise((r) => setTimeout(r, 500)); // async log writes
-      const log = await readFile(path.join(p.dataDir, 'logs', 'stella.log'), 'utf8');
-      const services = new Set(
-        log
-          .split('\n')
-          .filter((l) => l.includes(correlationId))
-          .map((l) => (JSON.parse(l) as { service?: string }).service),
-      );
-      for (const s of ['gateway', 'signer', 'attestor'])
+      // Log lines are written asynchronously: wait until every service's line has landed (a
+      // fixed sleep was flaky on a loaded machine), up to a deadline that fails the test.
+      const wanted = ['gateway', 'signer', 'attestor'];
+      const deadline = Date.now() + 15_000;
+      let services = new Set<string | undefined>();
+      for (;;) {
+        const log = await readFile(path.join(p.dataDir, 'logs', 'stella.log'), 'utf8');
+        services = new Set(
+          log
+            .split('\n')
+            .filter((l) => l.includes(correlationId))
+            .map((l) => (JSON.parse(l) as { service?: string }).service),
+        );
+        if (wanted.every((s) => services.has(s)) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const s of wanted)
         assert.ok(services.has(s), `${s} log lacks ${correlationId}: ${[...services].join(',')}`);
     } finally {
       await client.close();
