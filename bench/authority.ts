@@ -214,6 +214,7 @@ async function startAuthority(clientJwk: Record<string, unknown>, persistAudit =
   await db.migrate(authorityMigrations);
   // Counts the audit sink's group commits (events per commit is the batching figure).
   const commits = { transactions: 0 };
+  const { runInTenant } = db;
   const auditDb: SqlDatabase = {
     ...db,
     withTenant: (tenant, fn) => {
@@ -221,15 +222,12 @@ async function startAuthority(clientJwk: Record<string, unknown>, persistAudit =
       return db.withTenant(tenant, fn);
     },
     // The sink's usual path once it knows the chain head (one-hop transaction).
-    ...(db.runInTenant === undefined
+    ...(runInTenant === undefined
       ? {}
       : {
-          runInTenant: (
-            tenant: string,
-            statements: Parameters<NonNullable<SqlDatabase['runInTenant']>>[1],
-          ) => {
+          runInTenant: (tenant, statements) => {
             commits.transactions += 1;
-            return db.runInTenant!(tenant, statements);
+            return runInTenant.call(db, tenant, statements);
           },
         }),
   };

@@ -33,7 +33,7 @@ import { createAuthAuthenticator, createGatewayService } from '@stella/gateway';
 import type { GatewayAuthenticator } from '@stella/gateway';
 import { emit, log } from './lib/emit.ts';
 import { benchDurationMs, benchWarmupMs, measureOps, round3 } from './lib/measure.ts';
-import type { MeasureResult } from './lib/measure.ts';
+import type { MeasureResult, Op } from './lib/measure.ts';
 
 const BENCH = 'gateway';
 const CONCURRENCY = 32;
@@ -234,6 +234,27 @@ function cpuPerRequest(a: SutCpu, b: SutCpu): number {
   return served > 0 ? Math.round((b.cpuUs - a.cpuUs) / served) : Number.NaN;
 }
 
+/**
+ * A closed-loop run against a SUT, with its CPU per request counted over the timed window only
+ * (snapshot after measureOps' warm-up).
+ */
+async function measureSut(
+  sut: Sut,
+  op: Op,
+  durationMs: number,
+): Promise<{ result: MeasureResult; cpuUs: number }> {
+  let before: SutCpu | undefined;
+  const result = await measureOps(op, {
+    durationMs,
+    concurrency: CONCURRENCY,
+    afterWarmup: async () => {
+      before = await sut.cpu();
+    },
+  });
+  const after = await sut.cpu();
+  return { result, cpuUs: before === undefined ? Number.NaN : cpuPerRequest(before, after) };
+}
+
 function startSut(data: SutData): Promise<Sut> {
   // A child process (IPC channel) rather than a worker: Node 20 does not apply tsx's hooks to a
   // .ts worker entry, and a separate process also isolates the heap and the event loop.
@@ -369,16 +390,7 @@ async function main() {
   log(`${BENCH}: plain undici proxy hop (own process) …`);
   const hopSut = await startSut({ kind: 'hop', ...sutData });
   const h = driver(hopSut.url);
-  // CPU counted over the timed window only (snapshot after measureOps' warm-up).
-  let hopCpu0: SutCpu | undefined;
-  const hop = await measureOps(h.op, {
-    durationMs,
-    concurrency: CONCURRENCY,
-    afterWarmup: async () => {
-      hopCpu0 = await hopSut.cpu();
-    },
-  });
-  const hopCpuUs = cpuPerRequest(hopCpu0!, await hopSut.cpu());
+  const { result: hop, cpuUs: hopCpuUs } = await measureSut(hopSut, h.op, durationMs);
   await h.close();
   await hopSut.stop();
 
@@ -395,15 +407,7 @@ async function main() {
     return { authorization: `DPoP ${token}`, dpop: p };
   });
   log(`${BENCH}: through the gateway, full DPoP verification (own process) …`);
-  let gwCpu0: SutCpu | undefined;
-  const through = await measureOps(g.op, {
-    durationMs,
-    concurrency: CONCURRENCY,
-    afterWarmup: async () => {
-      gwCpu0 = await gwSut.cpu();
-    },
-  });
-  const gwCpuUs = cpuPerRequest(gwCpu0!, await gwSut.cpu());
+  const { result: through, cpuUs: gwCpuUs } = await measureSut(gwSut, g.op, durationMs);
   await g.close();
   await gwSut.stop();
 

@@ -5,6 +5,7 @@
  * instance; the worker only adds the message hop.
  */
 import { PGlite } from '@electric-sql/pglite';
+import type { Results } from '@electric-sql/pglite';
 import { execOneCall, queryOneCall, transactionOneCall } from './pglite-wire.ts';
 
 export interface EngineResult {
@@ -37,6 +38,11 @@ export interface PgliteEngine {
 
 export type EngineMethod = Exclude<keyof PgliteEngine, 'close'>;
 
+const toEngineResult = (r: Results<Record<string, unknown>>): EngineResult => ({
+  rows: r.rows,
+  affectedRows: r.affectedRows,
+});
+
 /** The engine over a PGlite instance on the calling thread (also what the worker runs). */
 export function engineOver(db: PGlite): PgliteEngine {
   const engine: PgliteEngine = {
@@ -46,16 +52,16 @@ export function engineOver(db: PGlite): PgliteEngine {
     },
     async query(text, params) {
       await db.waitReady;
-      const r = await queryOneCall<Record<string, unknown>>(db, text, params);
-      return { rows: r.rows, affectedRows: r.affectedRows };
+      return toEngineResult(await queryOneCall<Record<string, unknown>>(db, text, params));
     },
     async typedQuery(text, params) {
       await db.waitReady;
-      const r = await db.query<Record<string, unknown>>(
-        text,
-        params === undefined ? undefined : [...params],
+      return toEngineResult(
+        await db.query<Record<string, unknown>>(
+          text,
+          params === undefined ? undefined : [...params],
+        ),
       );
-      return { rows: r.rows, affectedRows: r.affectedRows };
     },
     async exec(sql) {
       await db.waitReady;
@@ -65,7 +71,7 @@ export function engineOver(db: PGlite): PgliteEngine {
       await db.waitReady;
       const oneCall = await transactionOneCall<Record<string, unknown>>(db, begin, statements);
       if (oneCall !== undefined) {
-        return oneCall.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows }));
+        return oneCall.map(toEngineResult);
       }
       // A non-primitive parameter: one call per part, typed by PGlite's own serialisers.
       const results: EngineResult[] = [];

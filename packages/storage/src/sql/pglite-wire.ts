@@ -41,6 +41,18 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** One extended-query cycle (protocol §55.2.3): Parse, Bind, Describe portal, Execute, Sync. */
+function extendedQuery(text: string, values: (string | null)[]): Uint8Array[] {
+  const { serialize } = protocol;
+  return [
+    serialize.parse({ text }),
+    serialize.bind({ values }),
+    serialize.describe({ type: 'P' }),
+    serialize.execute({}),
+    serialize.sync(),
+  ];
+}
+
 /**
  * Runs one parameterised statement in a single engine call; the caller holds the connection
  * (the adapter's mutex). Errors surface as PGlite's `DatabaseError` (with SQLSTATE `code`),
@@ -53,15 +65,9 @@ export async function queryOneCall<T>(
 ): Promise<Results<T>> {
   const values = textValues(params);
   if (values === undefined) return db.query<T>(text, [...params]);
-  const { serialize } = protocol;
-  const message = concat([
-    serialize.parse({ text }),
-    serialize.bind({ values }),
-    serialize.describe({ type: 'P' }),
-    serialize.execute({}),
-    serialize.sync(),
-  ]);
-  const { messages } = await db.execProtocol(message, { syncToFs: false });
+  const { messages } = await db.execProtocol(concat(extendedQuery(text, values)), {
+    syncToFs: false,
+  });
   return parse.parseResults(messages, db.parsers)[0] as Results<T>;
 }
 
@@ -103,20 +109,13 @@ export async function transactionOneCall<T>(
   begin: string,
   statements: readonly { readonly text: string; readonly params?: readonly unknown[] }[],
 ): Promise<Results<T>[] | undefined> {
-  const { serialize } = protocol;
-  const parts: Uint8Array[] = [serialize.query(begin)];
+  const parts: Uint8Array[] = [protocol.serialize.query(begin)];
   for (const statement of statements) {
     const values = textValues(statement.params ?? []);
     if (values === undefined) return undefined;
-    parts.push(
-      serialize.parse({ text: statement.text }),
-      serialize.bind({ values }),
-      serialize.describe({ type: 'P' }),
-      serialize.execute({}),
-      serialize.sync(),
-    );
+    parts.push(...extendedQuery(statement.text, values));
   }
-  parts.push(serialize.query('COMMIT'));
+  parts.push(protocol.serialize.query('COMMIT'));
   const { messages } = await db.execProtocol(concat(parts), {
     syncToFs: false,
     throwOnError: false,
